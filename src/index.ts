@@ -1,0 +1,68 @@
+/**
+ * bottle-ts: Bottle, the Python micro web framework, for TypeScript on Node.js.
+ * This file is the public surface only.
+ * @module
+ */
+// App and routing
+export { Bottle, DEBUG, type BottleOptions, type ErrorHandler, type HookName, type NodeHandler } from './app.js'
+export { Router, Route, encodeQuery, type RouteFilter, type RouteMatch } from './router.js'
+// Request / response bound to the current request
+export { request, response, current } from './context.js'
+export { BaseRequest, pathShift, type GetCookieOptions, type UrlParts } from './request.js'
+export { BaseResponse, type SetCookieOptions, type HeadersInit, type HeaderValue } from './response.js'
+export {
+  FormsDict,
+  MultiDict,
+  HeaderDict,
+  ConfigDict,
+  type ConfigKeys,
+  type ConfigKey,
+  type TrustProxy,
+} from './structures.js'
+export { FileUpload, RequestBody, type BodyLimits } from './body.js'
+export { cookieEncode, cookieDecode, cookieIsEncoded } from './cookies.js'
+// Errors and output helpers
+export {
+  BottleException,
+  RouteError,
+  RouteSyntaxError,
+  RouteBuildError,
+  PluginError,
+  HTTPResponse,
+  HTTPError,
+  abort,
+  redirect,
+} from './errors.js'
+export { htmlEscape as htmlEscape } from './internal/http.js'
+// Plugins and servers
+export { JSONPlugin, TemplatePlugin, type JSONPluginOptions } from './plugins.js'
+export {
+  ServerAdapter,
+  serverNames,
+  run,
+  type RunOptions,
+  type ServerHandle,
+  type ServerOptions,
+  type RequestHandler,
+} from './server/index.js'
+export { NodeServer, type NodeServerOptions } from './server/node.js'
+// Default app and module-level shortcuts
+export {
+  defaultApp,
+  pushApp,
+  popApp,
+  withApp,
+  route,
+  get,
+  post,
+  put,
+  patch,
+  del,
+  del as delete,
+  error,
+  hook,
+  install,
+  uninstall,
+  url,
+} from './default-app.js'
+export type { Callback, Handler, Plugin, PluginLike, RouteArgs, RouteOptions, RouteParams, SkipEntry } from './types.js'

@@ -1,0 +1,240 @@
+/**
+ * Output casting and writing (Bottle's `_cast` plus the WSGI server's write loop): turns
+ * what a callback returned into bytes on the socket. Strings are encoded with the
+ * response charset and get a Content-Length; Buffers go as they are; streams, file
+ * handles and (async) iterables are streamed with backpressure, headers going out with
+ * the first non-empty chunk; HEAD and 1xx/204/304 responses carry no body.
+ * @module
+ */
+import type { ServerResponse } from 'node:http'
+import type { FileHandle } from 'node:fs/promises'
+import type { Bottle } from './app.js'
+import { HTTPError, HTTPResponse } from './errors.js'
+import { htmlEscape, pyRepr } from './internal/http.js'
+import type { RequestContext } from './internal/storage.js'
+import { isThenable } from './plugins.js'
+
+/** Writes the resolved output of a request; a Promise when it streams. */
+export function writeOutput(app: Bottle, ctx: RequestContext, res: ServerResponse, out: unknown): Promise<void> | void {
+  if (res.writableEnded || res.destroyed) return
+  if (out === undefined || out === null || out === false || out === '' || out === 0) {
+    return sendBuffer(ctx, res, null)
+  }
+  if (typeof out === 'string') return sendString(app, ctx, res, out)
+  if (out instanceof Uint8Array) return sendBuffer(ctx, res, out)
+  if (out instanceof HTTPResponse) return writeOutput(app, ctx, res, app._resolve(ctx, out))
+  if (isThenable(out)) {
+    return Promise.resolve(out).then(
+      (v) => writeOutput(app, ctx, res, app._resolve(ctx, v)),
+      (err: unknown) => writeOutput(app, ctx, res, app._resolve(ctx, app._internalError(ctx, err)))
+    )
+  }
+  // Readable streams are async iterables: they share the iterable path and its rules.
+  if (isFileHandle(out)) return sendIterable(app, ctx, res, out.createReadStream())
+  if (typeof out === 'object') {
+    const iterable = out as Partial<AsyncIterable<unknown> & Iterable<unknown>>
+    if (typeof iterable[Symbol.asyncIterator] === 'function' || typeof iterable[Symbol.iterator] === 'function') {
+      return sendIterable(app, ctx, res, iterable as AsyncIterable<unknown> | Iterable<unknown>)
+    }
+    // Bottle iterates a dict that no plugin turned into JSON: its keys become the body.
+    return sendIterable(app, ctx, res, Object.keys(out))
+  }
+  const error = new HTTPError(500, `Unsupported response type: ${typeof out}`)
+  return writeOutput(app, ctx, res, app._resolve(ctx, error))
+}
+
+function isFileHandle(value: unknown): value is FileHandle {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as FileHandle).createReadStream === 'function' &&
+    typeof (value as FileHandle).fd === 'number'
+  )
+}
+
+function noBody(ctx: RequestContext): boolean {
+  const code = ctx.response.statusCode
+  return ctx.request.method === 'HEAD' || code < 200 || code === 204 || code === 304
+}
+
+/** Sends status and headers, adding Content-Length unless the app set one. */
+function writeHead(ctx: RequestContext, res: ServerResponse, length: number | null): void {
+  const response = ctx.response
+  const list = response.headerList()
+  if (length !== null && !response.hasHeader('Content-Length')) {
+    const code = response.statusCode
+    if (code !== 204 && code !== 304 && code >= 200) list.push('Content-Length', String(length))
+  }
+  if (response.hasCustomReason || response.statusCode > 599) {
+    res.writeHead(response.statusCode, response.reason, list)
+  } else {
+    res.writeHead(response.statusCode, list)
+  }
+}
+
+const UTF8 = /^utf-?8$/i
+
+function sendString(app: Bottle, ctx: RequestContext, res: ServerResponse, text: string): void {
+  const charset = ctx.response.charset
+  if (UTF8.test(charset)) {
+    writeHead(ctx, res, Buffer.byteLength(text, 'utf8'))
+    if (noBody(ctx)) res.end()
+    else res.end(text, 'utf8')
+    return
+  }
+  const encoding = nodeEncoding(charset)
+  if (!encoding) {
+    const error = new HTTPError(500, `Unsupported response charset: ${charset}`)
+    ctx.response.setHeader('Content-Type', 'text/html; charset=UTF-8')
+    void writeOutput(app, ctx, res, app._resolve(ctx, error))
+    return
+  }
+  sendBuffer(ctx, res, Buffer.from(text, encoding))
+}
+
+function nodeEncoding(charset: string): BufferEncoding | null {
+  const c = charset.toLowerCase().replace(/[^a-z0-9]/g, '')
+  if (c === 'latin1' || c === 'iso88591' || c === 'l1') return 'latin1'
+  if (c === 'ascii' || c === 'usascii') return 'ascii'
+  if (c === 'utf16le' || c === 'utf16') return 'utf16le'
+  return null
+}
+
+function sendBuffer(ctx: RequestContext, res: ServerResponse, data: Uint8Array | null): void {
+  writeHead(ctx, res, data ? data.length : 0)
+  if (data && data.length && !noBody(ctx)) res.end(data)
+  else res.end()
+}
+
+function isEmptyChunk(chunk: unknown): boolean {
+  return chunk === undefined || chunk === null || chunk === '' || (chunk instanceof Uint8Array && chunk.length === 0)
+}
+
+/**
+ * Streams an iterable: items are pulled until the first non-empty chunk before headers go
+ * out (so status and headers set until then count, and an HTTPResponse or error raised
+ * until then becomes the response). The iterator is always closed.
+ */
+async function sendIterable(
+  app: Bottle,
+  ctx: RequestContext,
+  res: ServerResponse,
+  iterable: AsyncIterable<unknown> | Iterable<unknown>
+): Promise<void> {
+  const iterator =
+    Symbol.asyncIterator in iterable
+      ? (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : (iterable as Iterable<unknown>)[Symbol.iterator]()
+  let closed = false
+  const close = async (): Promise<void> => {
+    if (closed) return
+    closed = true
+    try {
+      await iterator.return?.()
+    } catch {
+      // An iterator that fails while closing has nothing left to tell the client.
+    }
+  }
+  let first: unknown
+  try {
+    for (;;) {
+      const step = await iterator.next()
+      if (step.done) {
+        await close()
+        return sendBuffer(ctx, res, null)
+      }
+      if (step.value instanceof HTTPResponse) {
+        await close()
+        return writeOutput(app, ctx, res, app._resolve(ctx, step.value))
+      }
+      if (!isEmptyChunk(step.value)) {
+        first = step.value
+        break
+      }
+    }
+  } catch (err) {
+    await close()
+    const error = err instanceof HTTPResponse ? err : app._internalError(ctx, err)
+    return writeOutput(app, ctx, res, app._resolve(ctx, error))
+  }
+  const encode = (chunk: unknown): Uint8Array | string => {
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) return chunk
+    throw new TypeError(`Unsupported chunk type in a streamed response: ${typeof chunk}`)
+  }
+  writeHead(ctx, res, null)
+  if (noBody(ctx)) {
+    await close()
+    res.end()
+    return
+  }
+  let aborted = false
+  res.once('close', () => {
+    aborted = !res.writableFinished
+  })
+  try {
+    let chunk = first
+    for (;;) {
+      if (aborted) break
+      if (!isEmptyChunk(chunk) && !res.write(encode(chunk))) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            res.off('drain', done)
+            res.off('close', done)
+            resolve()
+          }
+          res.once('drain', done)
+          res.once('close', done)
+        })
+      }
+      if (aborted) break
+      const step = await iterator.next()
+      if (step.done) break
+      chunk = step.value
+    }
+    closed = closed || aborted
+    await close()
+    if (!aborted) res.end()
+  } catch (err) {
+    await close()
+    app.logError(err, ctx.request)
+    // Headers are gone: the only honest signal left is to abort the connection.
+    res.destroy()
+  }
+}
+
+/** The default error page (Bottle's ERROR_PAGE_TEMPLATE), with details only in debug mode. */
+export function errorPage(ctx: RequestContext, error: HTTPError, debug: boolean): string {
+  const response = ctx.response
+  response.setHeader('Content-Type', 'text/html; charset=UTF-8')
+  const status = htmlEscape(response.status)
+  const body = typeof error.body === 'string' ? error.body : String(error.body ?? '')
+  let extra = ''
+  if (debug && error.exception !== undefined) {
+    const exc = error.exception instanceof Error ? `${error.exception.name}: ${error.exception.message}` : String(error.exception)
+    extra += `\n    <h2>Exception:</h2>\n    <pre>${htmlEscape(exc)}</pre>`
+  }
+  if (debug && error.traceback) extra += `\n    <h2>Traceback:</h2>\n    <pre>${htmlEscape(error.traceback)}</pre>`
+  let url: string
+  try {
+    url = ctx.request.url
+  } catch {
+    url = ctx.request.fullpath
+  }
+  return `<!DOCTYPE html>
+<html>
+  <head>
+    <title>Error: ${status}</title>
+    <style>
+      html { background-color: #eee; font-family: sans-serif; }
+      body { background-color: #fff; border: 1px solid #ddd; padding: 15px; margin: 15px; }
+      pre { background-color: #eee; border: 1px solid #ddd; padding: 5px; }
+    </style>
+  </head>
+  <body>
+    <h1>Error: ${status}</h1>
+    <p>Sorry, the requested URL <tt>${htmlEscape(pyRepr(url))}</tt> caused an error:</p>
+    <pre>${htmlEscape(body)}</pre>${extra}
+  </body>
+</html>
+`
+}

@@ -1,0 +1,483 @@
+/**
+ * Bottle's "Routing": the `Router` that parses Bottle rules (`/user/<id:int>`, the old
+ * `:name` form, custom filters), matches a method and a decoded path to a route and builds
+ * URLs back from route names; and the `Route` that wraps a callback with its plugins.
+ *
+ * Matching is static-first (a map lookup per method), then dynamic in insertion order.
+ * Dynamic rules are not tried one by one: rules are grouped in a trie by their literal
+ * leading segments, and the rules of one trie node are combined into one alternation
+ * regexp, so the cost grows with the path's depth rather than with the table's size.
+ * @module
+ */
+import { parse as parseExpress } from 'path-to-regexp'
+import type { Bottle } from './app.js'
+import { HTTPError, RouteBuildError, RouteSyntaxError } from './errors.js'
+import { pyRepr } from './internal/http.js'
+import { flattenGroups, isUnsafeRegex } from './internal/regex.js'
+import type { ConfigDict } from './structures.js'
+import type { Callback, Plugin, PluginLike } from './types.js'
+
+/** A filter: turns its config into `[regexp, toPython?, toUrl?]` as Bottle's filters do. */
+export type RouteFilter = (
+  conf: string | null
+) => [pattern: string, toValue?: ((text: string) => unknown) | null, toUrl?: ((value: unknown) => string) | null]
+
+type Token = { text: string } | { name: string | null; filter: string; conf: string | null }
+
+// Bottle's rule_syntax: escaped wildcards, the old `:name#re#` form and `<name:filter:conf>`.
+const RULE_SYNTAX =
+  /(\\*)(?::([a-zA-Z_][a-zA-Z_0-9]*)?()(?:#(.*?)#)?|<([a-zA-Z_][a-zA-Z_0-9]*)?(?::([a-zA-Z_]*)(?::((?:\\.|[^\\>])+)?)?)?>)/g
+
+/** Splits a rule into literal text and wildcards. */
+export function tokenize(rule: string): Token[] {
+  // Rules in the plain `:name` form go through path-to-regexp's parser.
+  if (/^[\w/.~-]*(?::[a-zA-Z_]\w*[\w/.~-]*)+$/.test(rule) && !/[a-zA-Z0-9_]:/.test(rule)) {
+    const fromExpress = tokenizeExpress(rule)
+    if (fromExpress) return fromExpress
+  }
+  const tokens: Token[] = []
+  let offset = 0
+  let prefix = ''
+  for (const m of rule.matchAll(RULE_SYNTAX)) {
+    prefix += rule.slice(offset, m.index)
+    const slashes = m[1]!
+    if (slashes.length % 2) {
+      prefix += m[0].slice(slashes.length)
+      offset = m.index + m[0].length
+      continue
+    }
+    if (prefix) tokens.push({ text: prefix })
+    const old = m[3] !== undefined
+    const name = (old ? m[2] : m[5]) ?? null
+    const filter = (old ? (m[4] !== undefined ? 're' : null) : m[6]) || 'default'
+    const conf = (old ? m[4] : m[7]) || null
+    tokens.push({ name: name || null, filter, conf })
+    offset = m.index + m[0].length
+    prefix = ''
+  }
+  if (offset < rule.length || prefix) tokens.push({ text: prefix + rule.slice(offset) })
+  return tokens
+}
+
+function tokenizeExpress(rule: string): Token[] | null {
+  try {
+    const tokens: Token[] = []
+    for (const t of parseExpress(rule).tokens) {
+      if (t.type === 'text') tokens.push({ text: t.value })
+      else if (t.type === 'param') tokens.push({ name: t.name, filter: 'default', conf: null })
+      else return null
+    }
+    return tokens
+  } catch {
+    return null
+  }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+}
+
+const FLOAT_TEXT = /^-?(?:\d+\.?\d*|\.\d+)$/
+
+/** A compiled dynamic rule: where its groups sit and how to convert them. */
+interface DynamicEntry {
+  index: number
+  route: unknown
+  pattern: string
+  keys: string[]
+  converters: (((text: string) => unknown) | null)[]
+  anon: boolean[]
+}
+
+/** A trie node keyed by literal path segments; its rules share one combined regexp. */
+class Node {
+  readonly children = new Map<string, Node>()
+  readonly entries: DynamicEntry[] = []
+  regex: RegExp | null = null
+  /** Marker group index -> entry, filled when the regexp is built. */
+  markers: (DynamicEntry | undefined)[] = []
+  /** Lowest insertion index anywhere in this subtree (to stop early). */
+  minIndex = Infinity
+
+  compile(): void {
+    let source = '^(?:'
+    let group = 1
+    this.markers = []
+    this.entries.forEach((e, i) => {
+      if (i) source += '|'
+      source += '()' + e.pattern
+      this.markers[group] = e
+      group += 1 + e.keys.length
+    })
+    this.regex = new RegExp(source + ')$')
+  }
+}
+
+/** The result of a successful match. */
+export interface RouteMatch<T> {
+  target: T
+  args: Record<string, unknown>
+}
+
+/** Bottle's router: rules in, `(target, args)` out; 404 and 405 as `HTTPError`s. */
+export class Router<T = Route> {
+  /** The regexp of a wildcard without a filter. */
+  defaultPattern = '[^/]+'
+  /** The filter of a wildcard without one. */
+  defaultFilter = 're'
+  /** When set before rules are added, static rules keep their insertion order too. */
+  strictOrder = false
+  /** The filters by name: `re`, `int`, `float`, `path` and any added with `addFilter`. */
+  readonly filters: Map<string, RouteFilter> = new Map()
+  readonly #static = new Map<string, Map<string, T>>()
+  readonly #dynamic = new Map<string, Node>()
+  readonly #builder = new Map<string, { text?: string; key?: string; toUrl?: (v: unknown) => string }[]>()
+  readonly #patterns = new Map<string, DynamicEntry>()
+  #count = 0
+  #dirty = new Set<Node>()
+
+  constructor(options: { strictOrder?: boolean } = {}) {
+    this.strictOrder = options.strictOrder ?? false
+    this.filters.set('re', (conf) => [flattenGroups(conf ?? this.defaultPattern), null, null])
+    this.filters.set('int', () => [
+      '-?\\d+',
+      (text) => {
+        const n = Number(text)
+        if (!Number.isSafeInteger(n)) throw new RangeError(`integer out of range: ${text}`)
+        return n
+      },
+      (v) => String(Math.trunc(Number(v))),
+    ])
+    this.filters.set('float', () => [
+      '-?[\\d.]+',
+      (text) => {
+        if (!FLOAT_TEXT.test(text)) throw new RangeError(`not a number: ${text}`)
+        return Number(text)
+      },
+      (v) => String(Number(v)),
+    ])
+    this.filters.set('path', () => ['.+?', null, null])
+  }
+
+  /**
+   * Adds a filter: `fn(conf)` returns `[regexp, toValue?, toUrl?]`. A `toValue` that
+   * throws answers the request with 400.
+   */
+  addFilter(name: string, fn: RouteFilter): void {
+    this.filters.set(name, fn)
+  }
+
+  /** Adds a rule for a method; `name` makes it buildable with `build`. */
+  add(rule: string, method: string, target: T, name?: string | null): void {
+    const builder: { text?: string; key?: string; toUrl?: (v: unknown) => string }[] = []
+    const keys: string[] = []
+    const anon: boolean[] = []
+    const converters: (((text: string) => unknown) | null)[] = []
+    let pattern = ''
+    let literalPrefix = ''
+    let isStatic = true
+    let anons = 0
+    for (const token of tokenize(rule)) {
+      if ('text' in token) {
+        pattern += escapeRegex(token.text)
+        if (isStatic) literalPrefix += token.text
+        builder.push({ text: token.text })
+        continue
+      }
+      isStatic = false
+      const mode = token.filter === 'default' ? this.defaultFilter : token.filter
+      const filter = this.filters.get(mode)
+      if (!filter) throw new RouteSyntaxError(`Unknown filter "${mode}" in rule ${JSON.stringify(rule)}`)
+      const [mask, toValue, toUrl] = filter(token.conf)
+      if (mode === 're' && token.conf && isUnsafeRegex(token.conf)) {
+        throw new RouteSyntaxError(
+          `Unsafe regexp in rule ${JSON.stringify(rule)}: nested quantifiers can backtrack catastrophically`
+        )
+      }
+      const key = token.name ?? `anon${anons++}`
+      if (token.name) {
+        if (keys.includes(key)) throw new RouteSyntaxError(`Duplicate wildcard name "${key}" in ${JSON.stringify(rule)}`)
+        pattern += `(${mask})`
+        keys.push(key)
+        anon.push(false)
+        converters.push(toValue ?? null)
+      } else {
+        pattern += `(?:${mask})`
+      }
+      builder.push({ key, toUrl: toUrl ?? String })
+    }
+    this.#builder.set(rule, builder)
+    if (name) this.#builder.set(name, builder)
+
+    if (isStatic && !this.strictOrder) {
+      let table = this.#static.get(method)
+      if (!table) this.#static.set(method, (table = new Map()))
+      table.set(this.build(rule), target)
+      return
+    }
+    try {
+      new RegExp(`^${pattern}$`)
+    } catch (err) {
+      throw new RouteSyntaxError(`Could not compile rule ${JSON.stringify(rule)}: ${(err as Error).message}`)
+    }
+    const patternKey = `${method} ${pattern}`
+    const existing = this.#patterns.get(patternKey)
+    if (existing) {
+      // Same method and pattern again: the new target replaces the old one in place (Bottle).
+      existing.route = target
+      existing.converters = converters
+      existing.keys = keys
+      return
+    }
+    const entry: DynamicEntry = { index: this.#count++, route: target, pattern, keys, converters, anon }
+    this.#patterns.set(patternKey, entry)
+    let node: Node | undefined = this.#dynamic.get(method)
+    if (!node) this.#dynamic.set(method, (node = new Node()))
+    // Literal leading segments (each ending in `/`) index the rule in the trie.
+    const segments = literalPrefix.split('/')
+    segments.pop()
+    for (const seg of segments.slice(1)) {
+      let child: Node | undefined = node.children.get(seg)
+      if (!child) node.children.set(seg, (child = new Node()))
+      node.minIndex = Math.min(node.minIndex, entry.index)
+      node = child
+    }
+    node.minIndex = Math.min(node.minIndex, entry.index)
+    node.entries.push(entry)
+    this.#dirty.add(node)
+  }
+
+  #compile(): void {
+    for (const node of this.#dirty) node.compile()
+    this.#dirty.clear()
+  }
+
+  #matchDynamic(root: Node, path: string): RouteMatch<T> | null | undefined {
+    let best: DynamicEntry | undefined
+    let bestMatch: RegExpExecArray | null = null
+    let bestMarker = 0
+    let node: Node | undefined = root
+    let start = 1
+    while (node) {
+      if (best && node.minIndex > best.index) break
+      if (node.regex) {
+        const m = node.regex.exec(path)
+        if (m) {
+          const marker = m.indexOf('', 1)
+          const entry = node.markers[marker]!
+          if (!best || entry.index < best.index) {
+            best = entry
+            bestMatch = m
+            bestMarker = marker
+          }
+        }
+      }
+      if (start > path.length) break
+      let end = path.indexOf('/', start)
+      if (end === -1) break // the last segment never indexes a node: nodes need a trailing '/'
+      node = node.children.get(path.slice(start, end))
+      start = end + 1
+    }
+    if (!best || !bestMatch) return null
+    const args: Record<string, unknown> = {}
+    for (let i = 0; i < best.keys.length; i++) {
+      const text = bestMatch[bestMarker + 1 + i]!
+      const convert = best.converters[i]
+      if (convert) {
+        try {
+          args[best.keys[i]!] = convert(text)
+        } catch {
+          throw new HTTPError(400, 'Path has wrong format.')
+        }
+      } else args[best.keys[i]!] = text
+    }
+    return { target: best.route as T, args }
+  }
+
+  #matchMethod(method: string, path: string): RouteMatch<T> | null | undefined {
+    const hit = this.#static.get(method)?.get(path)
+    if (hit !== undefined) return { target: hit, args: {} }
+    const node = this.#dynamic.get(method)
+    return node ? this.#matchDynamic(node, path) : null
+  }
+
+  /**
+   * Finds the route for a method and a decoded path: `PROXY` (mounts) first, then the
+   * method (HEAD falls back to GET), then `ANY`. Throws `HTTPError` 404, or 405 with an
+   * `Allow` header when only other methods match.
+   */
+  match(method: string, path: string): RouteMatch<T> {
+    if (this.#dirty.size) this.#compile()
+    const methods = method === 'HEAD' ? HEAD_ORDER : method === 'GET' ? GET_ORDER : ['PROXY', method, 'ANY']
+    for (const m of methods) {
+      const found = this.#matchMethod(m, path)
+      if (found) return found
+    }
+    const allowed = new Set<string>()
+    for (const m of new Set([...this.#static.keys(), ...this.#dynamic.keys()])) {
+      if (methods.includes(m)) continue
+      if (this.#matchMethod(m, path)) allowed.add(m)
+    }
+    if (allowed.size) {
+      throw new HTTPError(405, 'Method not allowed.', undefined, undefined, { Allow: [...allowed].sort().join(',') })
+    }
+    throw new HTTPError(404, 'Not found: ' + pyRepr(path))
+  }
+
+  /** The methods that have a route for this path (for `Allow` and OPTIONS answers). */
+  allowedMethods(path: string): string[] {
+    if (this.#dirty.size) this.#compile()
+    const out: string[] = []
+    for (const m of new Set([...this.#static.keys(), ...this.#dynamic.keys()])) {
+      if (this.#matchMethod(m, path)) out.push(m)
+    }
+    return out.sort()
+  }
+
+  /**
+   * Builds a URL path from a route name (or rule) and its wildcard values; values not used
+   * by the rule go to the query string. Anonymous wildcards take `anons` in order.
+   */
+  build(name: string, params: Record<string, unknown> = {}, ...anons: unknown[]): string {
+    const builder = this.#builder.get(name)
+    if (!builder) throw new RouteBuildError(`No route with that name: ${pyRepr(name)}`)
+    const query = { ...params }
+    let anonIndex = 0
+    let url = ''
+    for (const part of builder) {
+      if (part.text !== undefined) {
+        url += part.text
+        continue
+      }
+      const key = part.key!
+      let value: unknown
+      if (key in query) {
+        value = query[key]
+        delete query[key]
+      } else if (/^anon\d+$/.test(key) && anonIndex < anons.length) {
+        value = anons[anonIndex++]
+      } else {
+        throw new RouteBuildError(`Missing URL argument: ${pyRepr(key)}`)
+      }
+      url += part.toUrl!(value)
+    }
+    const qs = encodeQuery(query)
+    return qs ? `${url}?${qs}` : url
+  }
+}
+
+const HEAD_ORDER = ['PROXY', 'HEAD', 'GET', 'ANY']
+const GET_ORDER = ['PROXY', 'GET', 'ANY']
+
+/** `urlencode(query, doseq=True)`: arrays give repeated keys; `null`/`undefined` are skipped. */
+export function encodeQuery(query: Record<string, unknown>): string {
+  const parts: string[] = []
+  const enc = (v: unknown): string => encodeURIComponent(String(v)).replace(/%20/g, '+')
+  for (const key of Object.keys(query)) {
+    const value = query[key]
+    if (value === undefined || value === null) continue
+    if (Array.isArray(value)) for (const v of value) parts.push(`${enc(key)}=${enc(v)}`)
+    else parts.push(`${enc(key)}=${enc(value)}`)
+  }
+  return parts.join('&')
+}
+
+/** Options that `app.route()` passes to a Route besides its free config keys. */
+export interface RouteInit {
+  name?: string | null
+  plugins?: PluginLike[]
+  skiplist?: (PluginLike | string | boolean | (abstract new (...args: never[]) => unknown))[]
+  config?: Record<string, unknown>
+}
+
+/** One rule, method and callback, plus the plugins that wrap it. */
+export class Route {
+  /** The application that owns the route. */
+  readonly app: Bottle
+  /** The rule string, e.g. `'/user/<id:int>'`. */
+  rule: string
+  /** The HTTP method, upper-case (`'ANY'` matches all). */
+  readonly method: string
+  /** The callback as registered, without plugins. */
+  readonly callback: Callback
+  /** The route's name, for `getUrl`. */
+  readonly name: string | null
+  /** Plugins applied to this route only (the `apply` option). */
+  readonly plugins: PluginLike[]
+  /** Plugins not applied to this route (the `skip` option). */
+  readonly skiplist: NonNullable<RouteInit['skiplist']>
+  /** Route config, reading through to `app.config`. */
+  readonly config: ConfigDict
+  #call: Callback | null = null
+
+  constructor(app: Bottle, rule: string, method: string, callback: Callback, init: RouteInit = {}) {
+    this.app = app
+    this.rule = rule
+    this.method = method
+    this.callback = callback
+    this.name = init.name ?? null
+    this.plugins = init.plugins ?? []
+    this.skiplist = init.skiplist ?? []
+    this.config = app.config.makeOverlay()
+    if (init.config) this.config.loadDict(init.config)
+  }
+
+  /** The callback wrapped by all plugins, built on first use and cached. */
+  get call(): Callback {
+    return (this.#call ??= this.#makeCallback())
+  }
+
+  /** Forgets the cached `call`, so plugins apply again on the next request. */
+  reset(): void {
+    this.#call = null
+  }
+
+  /** Applies the plugins now rather than on the first request. */
+  prepare(): void {
+    void this.call
+  }
+
+  /** The plugins that apply to this route, outermost first, after `skip` is honoured. */
+  allPlugins(): PluginLike[] {
+    const unique = new Set<string>()
+    const out: PluginLike[] = []
+    const all = [...this.app.plugins, ...this.plugins].reverse()
+    if (this.skiplist.includes(true)) return out
+    for (const p of all) {
+      const name = typeof p === 'object' ? p.name : undefined
+      if (name && (this.skiplist.includes(name) || unique.has(name))) continue
+      if (this.skiplist.includes(p)) continue
+      if (this.skiplist.some((s) => typeof s === 'function' && typeof p === 'object' && p instanceof s)) continue
+      if (name) unique.add(name)
+      out.push(p)
+    }
+    return out
+  }
+
+  #makeCallback(): Callback {
+    let callback = this.callback
+    for (const plugin of this.allPlugins()) {
+      callback = typeof plugin === 'function' ? plugin(callback, this) : (plugin as Plugin).apply(callback, this)
+    }
+    return callback
+  }
+
+  /** The callback as registered, without plugins. */
+  getUndecoratedCallback(): Callback {
+    return this.callback
+  }
+
+  /** The wildcard names of the rule, in order (Bottle's `get_callback_args`). */
+  getCallbackArgs(): string[] {
+    return tokenize(this.rule).flatMap((t) => ('name' in t && t.name ? [t.name] : []))
+  }
+
+  /** A config value of this route (reading through to the app), or `fallback`. */
+  getConfig(key: string, fallback?: unknown): unknown {
+    return this.config.get(key, fallback)
+  }
+
+  toString(): string {
+    return `<${this.method} ${this.rule} -> ${this.callback.name || 'anonymous'}>`
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Public types: callbacks, route options, route-parameter inference from Bottle rules,
+ * plugins and run options.
+ * @module
+ */
+import type { Bottle } from './app.js'
+import type { Route } from './router.js'
+
+/** What a route callback receives: the URL wildcards, converted by their filters. */
+export type RouteArgs = Record<string, unknown>
+
+/** A route callback after plugins: wildcards in, any castable value (or a Promise) out. */
+export type Callback = (args: RouteArgs) => unknown
+
+/** A route callback as written by users, with typed wildcards. */
+export type Handler<P = RouteArgs> = (args: P) => unknown
+
+/** A Bottle API v2 plugin object. */
+export interface Plugin {
+  /** A unique name: installing another plugin with the same name replaces nothing but is skipped per route. */
+  name?: string
+  /** Plugin API version; bottle-ts implements version 2. */
+  api?: number
+  /** Called once by `app.install`. */
+  setup?(app: Bottle): void
+  /** Wraps a route's callback; called once per route, lazily, and cached. */
+  apply(callback: Callback, route: Route): Callback
+  /** Called by `app.uninstall` and `app.close`. */
+  close?(): void
+}
+
+/** A plugin: an object with `apply`, or a function `(callback, route) => callback`. */
+export type PluginLike = Plugin | ((callback: Callback, route: Route) => Callback)
+
+/** Something that can be skipped on a route: a plugin, its class, its name, or `true` for all. */
+export type SkipEntry = PluginLike | string | boolean | (abstract new (...args: never[]) => unknown)
+
+/** Options of `app.route()` and the method shortcuts; other keys become `route.config`. */
+export interface RouteOptions {
+  /** One method or a list (`'GET'` by default for `route`). */
+  method?: string | string[]
+  /** A name for `app.getUrl`. */
+  name?: string
+  /** Plugins to apply to this route only. */
+  apply?: PluginLike | PluginLike[]
+  /** Plugins not to apply to this route. */
+  skip?: SkipEntry | SkipEntry[]
+  /** Free config keys, readable as `route.config.get(key)`. */
+  [key: string]: unknown
+}
+
+type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S
+
+/** The value type of a wildcard filter. */
+type FilterValue<F extends string> = F extends 'int' | 'float' ? number : string
+
+/** One `<...>` wildcard's contribution to the params object. */
+type WildcardParam<W extends string> = W extends `:${string}`
+  ? unknown // anonymous wildcard: no key
+  : W extends `${infer Name}:${infer Filter}:${string}`
+    ? { [K in Trim<Name>]: FilterValue<Filter> }
+    : W extends `${infer Name}:${infer Filter}`
+      ? { [K in Trim<Name>]: FilterValue<Filter> }
+      : W extends ''
+        ? unknown
+        : { [K in W]: string }
+
+type Merge<T> = { [K in keyof T]: T[K] }
+
+/**
+ * The params object inferred from a Bottle rule: `RouteParams<'/user/<id:int>'>` is
+ * `{ id: number }`; `<x>`, `<x:path>` and `<x:re:...>` are strings; a non-literal rule
+ * gives `Record<string, unknown>`.
+ */
+export type RouteParams<Rule extends string> = string extends Rule
+  ? RouteArgs
+  : Rule extends `${string}<${infer W}>${infer Rest}`
+    ? Merge<WildcardParam<W> & RouteParams<Rest>>
+    : Rule extends `${string}/:${infer Name}/${infer Rest}`
+      ? Merge<{ [K in Name]: string } & RouteParams<`/${Rest}`>>
+      : Rule extends `${string}/:${infer Name}`
+        ? { [K in Name]: string }
+        : // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+          {}
