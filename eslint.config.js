@@ -4,17 +4,33 @@ import tseslint from 'typescript-eslint'
 import prettier from 'eslint-config-prettier/flat'
 
 export default defineConfig(
-  globalIgnores(['dist', 'coverage', 'node_modules', 'bench/**/*.mjs', 'bench/**/*.cjs', 'bench/results']),
+  globalIgnores([
+    'dist',
+    'coverage',
+    'node_modules',
+    'bench/**/*.mjs',
+    'bench/**/*.cjs',
+    'bench/results',
+  ]),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // HTTPResponse and HTTPError are thrown on purpose: Bottle's control flow for abort/redirect.
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {

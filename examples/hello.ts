@@ -6,6 +6,9 @@ app.get('/', () => 'Hello World!')
 
 app.get('/hello/<name>', ({ name }) => `Hello ${name}!`)
 
-app.get('/json', () => ({ message: 'Hello World!', agent: request.getHeader('user-agent') ?? null }))
+app.get('/json', () => ({
+  message: 'Hello World!',
+  agent: request.getHeader('user-agent') ?? null,
+}))
 
 run(app, { host: '127.0.0.1', port: 8080 })

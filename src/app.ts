@@ -20,7 +20,7 @@ import { BaseRequest } from './request.js'
 import { BaseResponse } from './response.js'
 import { Route, Router } from './router.js'
 import { ConfigDict } from './structures.js'
-import type { Callback, Handler, Plugin, PluginLike, RouteOptions, RouteParams } from './types.js'
+import type { Callback, Handler, PluginLike, RouteOptions, RouteParams } from './types.js'
 
 /** Options of `new Bottle()`; any other key is stored in `app.config`. */
 export interface BottleOptions {
@@ -42,7 +42,11 @@ export type HookName = 'before_request' | 'after_request' | 'app_reset' | 'confi
 type HookFn = (...args: never[]) => unknown
 
 /** A Node request handler, as accepted by `app.mount` (Express, Connect, ...). */
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => unknown
+export type NodeHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (err?: unknown) => void
+) => unknown
 
 /** `app.route(...)` without a callback returns this decorator-like function. */
 export type RouteDecorator<P> = <F extends Handler<P>>(callback: F) => F
@@ -126,7 +130,11 @@ export class Bottle {
    * app.route('/hello/<name>', { method: ['GET', 'POST'] })(({ name }) => `Hi ${name}`)
    */
   route<R extends string>(path: R | R[], callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
-  route<R extends string>(path: R | R[], options: RouteOptions, callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
+  route<R extends string>(
+    path: R | R[],
+    options: RouteOptions,
+    callback: Handler<RouteParams<R>>
+  ): Handler<RouteParams<R>>
   route<R extends string>(path: R | R[], options?: RouteOptions): RouteDecorator<RouteParams<R>>
   route(path: string | string[], a?: RouteOptions | Handler<never>, b?: Handler<never>): unknown {
     const options = typeof a === 'function' ? {} : (a ?? {})
@@ -141,7 +149,7 @@ export class Bottle {
           this.addRoute(
             new Route(this, rule, verb, fn as Callback, {
               name: name ?? null,
-              plugins: plugins as PluginLike[],
+              plugins: plugins,
               skiplist,
               config,
             })
@@ -155,7 +163,11 @@ export class Bottle {
 
   /** Adds a GET route; same forms as `route`. */
   get<R extends string>(path: R | R[], callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
-  get<R extends string>(path: R | R[], options: RouteOptions, callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
+  get<R extends string>(
+    path: R | R[],
+    options: RouteOptions,
+    callback: Handler<RouteParams<R>>
+  ): Handler<RouteParams<R>>
   get<R extends string>(path: R | R[], options?: RouteOptions): RouteDecorator<RouteParams<R>>
   get(path: string | string[], a?: RouteOptions | Handler<never>, b?: Handler<never>): unknown {
     return this.#shortcut('GET', path, a, b)
@@ -163,7 +175,11 @@ export class Bottle {
 
   /** Adds a POST route; same forms as `route`. */
   post<R extends string>(path: R | R[], callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
-  post<R extends string>(path: R | R[], options: RouteOptions, callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
+  post<R extends string>(
+    path: R | R[],
+    options: RouteOptions,
+    callback: Handler<RouteParams<R>>
+  ): Handler<RouteParams<R>>
   post<R extends string>(path: R | R[], options?: RouteOptions): RouteDecorator<RouteParams<R>>
   post(path: string | string[], a?: RouteOptions | Handler<never>, b?: Handler<never>): unknown {
     return this.#shortcut('POST', path, a, b)
@@ -171,7 +187,11 @@ export class Bottle {
 
   /** Adds a PUT route; same forms as `route`. */
   put<R extends string>(path: R | R[], callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
-  put<R extends string>(path: R | R[], options: RouteOptions, callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
+  put<R extends string>(
+    path: R | R[],
+    options: RouteOptions,
+    callback: Handler<RouteParams<R>>
+  ): Handler<RouteParams<R>>
   put<R extends string>(path: R | R[], options?: RouteOptions): RouteDecorator<RouteParams<R>>
   put(path: string | string[], a?: RouteOptions | Handler<never>, b?: Handler<never>): unknown {
     return this.#shortcut('PUT', path, a, b)
@@ -179,23 +199,44 @@ export class Bottle {
 
   /** Adds a PATCH route; same forms as `route`. */
   patch<R extends string>(path: R | R[], callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
-  patch<R extends string>(path: R | R[], options: RouteOptions, callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
+  patch<R extends string>(
+    path: R | R[],
+    options: RouteOptions,
+    callback: Handler<RouteParams<R>>
+  ): Handler<RouteParams<R>>
   patch<R extends string>(path: R | R[], options?: RouteOptions): RouteDecorator<RouteParams<R>>
   patch(path: string | string[], a?: RouteOptions | Handler<never>, b?: Handler<never>): unknown {
     return this.#shortcut('PATCH', path, a, b)
   }
 
   /** Adds a DELETE route; same forms as `route`. */
-  delete<R extends string>(path: R | R[], callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
-  delete<R extends string>(path: R | R[], options: RouteOptions, callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
+  delete<R extends string>(
+    path: R | R[],
+    callback: Handler<RouteParams<R>>
+  ): Handler<RouteParams<R>>
+  delete<R extends string>(
+    path: R | R[],
+    options: RouteOptions,
+    callback: Handler<RouteParams<R>>
+  ): Handler<RouteParams<R>>
   delete<R extends string>(path: R | R[], options?: RouteOptions): RouteDecorator<RouteParams<R>>
   delete(path: string | string[], a?: RouteOptions | Handler<never>, b?: Handler<never>): unknown {
     return this.#shortcut('DELETE', path, a, b)
   }
 
-  #shortcut(method: string, path: string | string[], a?: RouteOptions | Handler<never>, b?: Handler<never>): unknown {
-    if (typeof a === 'function') return this.route(path, { method }, a as Handler<RouteParams<string>>)
-    return this.route(path, { ...a, method: a?.method ?? method }, b as Handler<RouteParams<string>>)
+  #shortcut(
+    method: string,
+    path: string | string[],
+    a?: RouteOptions | Handler<never>,
+    b?: Handler<never>
+  ): unknown {
+    if (typeof a === 'function')
+      return this.route(path, { method }, a as Handler<RouteParams<string>>)
+    return this.route(
+      path,
+      { ...a, method: a?.method ?? method },
+      b as Handler<RouteParams<string>>
+    )
   }
 
   /** Adds a `Route` object to the table. */
@@ -220,7 +261,11 @@ export class Bottle {
    * Builds the URL of a named route: wildcards from `params`, leftover params and `query`
    * as the query string, prefixed with the current mount point.
    */
-  getUrl(name: string, params: Record<string, unknown> = {}, query: Record<string, unknown> = {}): string {
+  getUrl(
+    name: string,
+    params: Record<string, unknown> = {},
+    query: Record<string, unknown> = {}
+  ): string {
     const script = storage.getStore()?.request.scriptName ?? '/'
     const path = this.router.build(name, { ...params, ...query }).replace(/^\/+/, '')
     return script + path
@@ -285,8 +330,9 @@ export class Bottle {
    * @example app.install((callback) => (args) => { const t = Date.now(); try { return callback(args) } finally { log(Date.now() - t) } })
    */
   install<P extends PluginLike>(plugin: P): P {
-    if (typeof plugin === 'object' && plugin !== null && typeof plugin.setup === 'function') plugin.setup(this)
-    if (typeof plugin !== 'function' && typeof (plugin as Plugin)?.apply !== 'function') {
+    if (typeof plugin === 'object' && plugin !== null && typeof plugin.setup === 'function')
+      plugin.setup(this)
+    if (typeof plugin !== 'function' && typeof plugin?.apply !== 'function') {
       throw new PluginError('Plugins must be functions or objects with an apply() method')
     }
     this.plugins.push(plugin)
@@ -298,7 +344,9 @@ export class Bottle {
    * Uninstalls plugins: by instance, by class, by name, or `true` for all. Calls their
    * `close()`; returns the removed plugins.
    */
-  uninstall(plugin: PluginLike | string | boolean | (abstract new (...args: never[]) => unknown)): PluginLike[] {
+  uninstall(
+    plugin: PluginLike | string | boolean | (abstract new (...args: never[]) => unknown)
+  ): PluginLike[] {
     const removed: PluginLike[] = []
     for (let i = this.plugins.length - 1; i >= 0; i--) {
       const p = this.plugins[i]!
@@ -307,7 +355,10 @@ export class Bottle {
         plugin === true ||
         plugin === p ||
         (typeof plugin === 'string' && name === plugin) ||
-        (typeof plugin === 'function' && typeof p === 'object' && plugin.prototype !== undefined && p instanceof plugin)
+        (typeof plugin === 'function' &&
+          typeof p === 'object' &&
+          plugin.prototype !== undefined &&
+          p instanceof plugin)
       ) {
         removed.push(p)
         this.plugins.splice(i, 1)
@@ -320,7 +371,8 @@ export class Bottle {
 
   /** Forgets cached plugin wrappers (all routes, or one by object or index); fires `app_reset`. */
   reset(route?: Route | number): void {
-    const targets = route === undefined ? this.routes : [typeof route === 'number' ? this.routes[route]! : route]
+    const targets =
+      route === undefined ? this.routes : [typeof route === 'number' ? this.routes[route]! : route]
     for (const r of targets) r.reset()
     if (this.debug) for (const r of targets) r.prepare()
     this.triggerHook('app_reset')
@@ -328,7 +380,8 @@ export class Bottle {
 
   /** Closes every plugin that has a `close()`. */
   close(): void {
-    for (const p of this.plugins) if (typeof p === 'object' && typeof p.close === 'function') p.close()
+    for (const p of this.plugins)
+      if (typeof p === 'object' && typeof p.close === 'function') p.close()
   }
 
   // --- Request handling --------------------------------------------------------------
@@ -343,7 +396,12 @@ export class Bottle {
     const q = url.indexOf('?')
     const rawPath = q === -1 ? url : url.slice(0, q)
     const pathInfo = decodePath(rawPath)
-    const request = new BaseRequest(req, this, pathInfo ?? rawPath, q === -1 ? '' : url.slice(q + 1))
+    const request = new BaseRequest(
+      req,
+      this,
+      pathInfo ?? rawPath,
+      q === -1 ? '' : url.slice(q + 1)
+    )
     const ctx: RequestContext = { request, response: new BaseResponse() }
     return storage.run(ctx, serve, this, ctx, res, pathInfo === null)
   }
@@ -356,8 +414,14 @@ export class Bottle {
   _process(ctx: RequestContext, badPath = false): unknown {
     let out: unknown
     try {
-      out = badPath ? new HTTPError(400, 'Invalid path: malformed percent-encoding or NUL byte') : this.#route(ctx)
-      if (isThenable(out)) return out.then((v) => this.#afterRoute(ctx, v, false), (e: unknown) => this.#afterRoute(ctx, e, true))
+      out = badPath
+        ? new HTTPError(400, 'Invalid path: malformed percent-encoding or NUL byte')
+        : this.#route(ctx)
+      if (isThenable(out))
+        return out.then(
+          (v) => this.#afterRoute(ctx, v, false),
+          (e: unknown) => this.#afterRoute(ctx, e, true)
+        )
     } catch (err) {
       return this.#afterRoute(ctx, err, true)
     }
@@ -401,11 +465,11 @@ export class Bottle {
 
   #routeLimits(route: Route): BodyLimits {
     const app = (this.#limits ??= {
-      maxBodySize: (this.config.get('maxBodySize') as number | undefined) ?? DEFAULT_LIMITS.maxBodySize,
-      memfileMax: (this.config.get('memfileMax') as number | undefined) ?? DEFAULT_LIMITS.memfileMax,
+      maxBodySize: this.config.get('maxBodySize') ?? DEFAULT_LIMITS.maxBodySize,
+      memfileMax: this.config.get('memfileMax') ?? DEFAULT_LIMITS.memfileMax,
     })
-    const max = route.config.get('maxBodySize') as number | undefined
-    const mem = route.config.get('memfileMax') as number | undefined
+    const max = route.config.get('maxBodySize')
+    const mem = route.config.get('memfileMax')
     if (max === undefined && mem === undefined) return app
     return { maxBodySize: max ?? app.maxBodySize, memfileMax: mem ?? app.memfileMax }
   }
@@ -413,7 +477,10 @@ export class Bottle {
   /** Applies a returned or thrown value, runs after_request hooks, resolves errors. */
   #afterRoute(ctx: RequestContext, value: unknown, thrown: boolean): unknown {
     if (!thrown && isThenable(value)) {
-      return value.then((v) => this.#afterRoute(ctx, v, false), (e: unknown) => this.#afterRoute(ctx, e, true))
+      return value.then(
+        (v) => this.#afterRoute(ctx, v, false),
+        (e: unknown) => this.#afterRoute(ctx, e, true)
+      )
     }
     let out = value
     let propagate: { error: unknown } | null = null
@@ -519,12 +586,17 @@ function escapeText(s: string): string {
 }
 
 /** Runs inside the request's async context: process, then write. */
-function serve(app: Bottle, ctx: RequestContext, res: ServerResponse, badPath: boolean): Promise<void> | undefined {
+function serve(
+  app: Bottle,
+  ctx: RequestContext,
+  res: ServerResponse,
+  badPath: boolean
+): Promise<void> | undefined {
   let out: unknown
   try {
     out = app._process(ctx, badPath)
   } catch (err) {
-    return Promise.reject(err as Error)
+    return Promise.reject(err)
   }
   if (isThenable(out)) {
     return Promise.resolve(out).then((v) => writeOutput(app, ctx, res, v))
@@ -545,19 +617,30 @@ function absoluteFormPath(url: string): string {
 }
 
 function checkLimit(key: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || !Number.isInteger(value)) {
-    throw new RangeError(`${key} must be a non-negative integer number of bytes, got ${String(value)}`)
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    !Number.isInteger(value)
+  ) {
+    throw new RangeError(
+      `${key} must be a non-negative integer number of bytes, got ${String(value)}`
+    )
   }
 }
 
 function defaultLogError(error: unknown, request: BaseRequest): void {
   const where = `${request.method} ${request.fullpath}`
-  process.stderr.write(`Error while handling ${where}:\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(
+    `Error while handling ${where}:\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`
+  )
 }
 
 /** Last line of defence for errors that escape `handle` (catchall off, or a bug). */
 function failSafe(res: ServerResponse, err: unknown): void {
-  process.stderr.write(`Unhandled error in request handler: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.stderr.write(
+    `Unhandled error in request handler: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`
+  )
   if (!res.headersSent) {
     res.writeHead(500, { 'Content-Type': 'text/plain; charset=UTF-8', Connection: 'close' })
     res.end('Internal Server Error')

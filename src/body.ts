@@ -38,7 +38,12 @@ export class FileUpload {
   /** The content, when held in memory. */
   readonly data: Buffer
 
-  constructor(data: Buffer, name: string, rawFilename: string, headers: Record<string, string> = {}) {
+  constructor(
+    data: Buffer,
+    name: string,
+    rawFilename: string,
+    headers: Record<string, string> = {}
+  ) {
     this.data = data
     this.name = name
     this.rawFilename = rawFilename
@@ -158,7 +163,10 @@ const EMPTY = Buffer.alloc(0)
 /** Whether a request carries a body to read. */
 export function hasBody(req: IncomingMessage): boolean {
   const h = req.headers
-  return (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined
+  return (
+    (h['content-length'] !== undefined && h['content-length'] !== '0') ||
+    h['transfer-encoding'] !== undefined
+  )
 }
 
 /** An empty body, for requests without one. */
@@ -188,7 +196,9 @@ export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Requ
     }
     const onEnd = (): void => {
       cleanup()
-      resolve(new RequestBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), contentType))
+      resolve(
+        new RequestBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), contentType)
+      )
     }
     const onError = (err: Error): void => {
       cleanup()

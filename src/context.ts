@@ -37,20 +37,29 @@ function makeLocal<T extends object>(proto: object, target: () => T, fields: str
   })
   const local = Object.create(fallback) as T
   const seen = new Set<PropertyKey>(['constructor'])
-  for (let p: object | null = proto; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+  for (
+    let p: object | null = proto;
+    p && p !== Object.prototype;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
     for (const key of Reflect.ownKeys(p)) {
       if (seen.has(key)) continue
       seen.add(key)
       const desc = Object.getOwnPropertyDescriptor(p, key)!
       if (desc.get || desc.set) {
-        const { get, set } = desc
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the bound instance below
+        const get = desc.get as ((this: T) => unknown) | undefined
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the bound instance below
+        const set = desc.set as ((this: T, v: unknown) => void) | undefined
         Object.defineProperty(local, key, {
-          get: get && (() => get.call(target()) as unknown),
+          get: get && (() => get.call(target())),
           set: set && ((v: unknown) => set.call(target(), v)),
         })
       } else if (typeof desc.value === 'function') {
         const fn = desc.value as (...args: unknown[]) => unknown
-        Object.defineProperty(local, key, { value: (...args: unknown[]) => fn.apply(target(), args) })
+        Object.defineProperty(local, key, {
+          value: (...args: unknown[]) => fn.apply(target(), args),
+        })
       }
     }
   }

@@ -39,13 +39,21 @@ export function withApp<T>(app: Bottle, fn: (app: Bottle) => T): T {
 
 type Shortcut = {
   <R extends string>(path: R | R[], callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
-  <R extends string>(path: R | R[], options: RouteOptions, callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
+  <R extends string>(
+    path: R | R[],
+    options: RouteOptions,
+    callback: Handler<RouteParams<R>>
+  ): Handler<RouteParams<R>>
   <R extends string>(path: R | R[], options?: RouteOptions): RouteDecorator<RouteParams<R>>
 }
 
 function shortcut(method: 'route' | 'get' | 'post' | 'put' | 'patch' | 'delete'): Shortcut {
   return ((path: string, a?: unknown, b?: unknown) =>
-    (defaultApp()[method] as (p: string, a?: unknown, b?: unknown) => unknown)(path, a, b)) as Shortcut
+    (defaultApp()[method] as (p: string, a?: unknown, b?: unknown) => unknown)(
+      path,
+      a,
+      b
+    )) as Shortcut
 }
 
 /** `route()` on the default app. */
@@ -84,6 +92,10 @@ export function uninstall(plugin: Parameters<Bottle['uninstall']>[0]): PluginLik
 }
 
 /** `getUrl()` on the default app (Bottle's module-level `url`). */
-export function url(name: string, params?: Record<string, unknown>, query?: Record<string, unknown>): string {
+export function url(
+  name: string,
+  params?: Record<string, unknown>,
+  query?: Record<string, unknown>
+): string {
   return defaultApp().getUrl(name, params, query)
 }

@@ -4,12 +4,24 @@
  * @module
  */
 // App and routing
-export { Bottle, DEBUG, type BottleOptions, type ErrorHandler, type HookName, type NodeHandler } from './app.js'
+export {
+  Bottle,
+  DEBUG,
+  type BottleOptions,
+  type ErrorHandler,
+  type HookName,
+  type NodeHandler,
+} from './app.js'
 export { Router, Route, encodeQuery, type RouteFilter, type RouteMatch } from './router.js'
 // Request / response bound to the current request
 export { request, response, current } from './context.js'
 export { BaseRequest, pathShift, type GetCookieOptions, type UrlParts } from './request.js'
-export { BaseResponse, type SetCookieOptions, type HeadersInit, type HeaderValue } from './response.js'
+export {
+  BaseResponse,
+  type SetCookieOptions,
+  type HeadersInit,
+  type HeaderValue,
+} from './response.js'
 export {
   FormsDict,
   MultiDict,
@@ -65,4 +77,13 @@ export {
   uninstall,
   url,
 } from './default-app.js'
-export type { Callback, Handler, Plugin, PluginLike, RouteArgs, RouteOptions, RouteParams, SkipEntry } from './types.js'
+export type {
+  Callback,
+  Handler,
+  Plugin,
+  PluginLike,
+  RouteArgs,
+  RouteOptions,
+  RouteParams,
+  SkipEntry,
+} from './types.js'

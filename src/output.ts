@@ -15,7 +15,12 @@ import type { RequestContext } from './internal/storage.js'
 import { isThenable } from './plugins.js'
 
 /** Writes the resolved output of a request; a Promise when it streams. */
-export function writeOutput(app: Bottle, ctx: RequestContext, res: ServerResponse, out: unknown): Promise<void> | void {
+export function writeOutput(
+  app: Bottle,
+  ctx: RequestContext,
+  res: ServerResponse,
+  out: unknown
+): Promise<void> | void {
   if (res.writableEnded || res.destroyed) return
   if (out === undefined || out === null || out === false || out === '' || out === 0) {
     return sendBuffer(ctx, res, null)
@@ -33,7 +38,10 @@ export function writeOutput(app: Bottle, ctx: RequestContext, res: ServerRespons
   if (isFileHandle(out)) return sendIterable(app, ctx, res, out.createReadStream())
   if (typeof out === 'object') {
     const iterable = out as Partial<AsyncIterable<unknown> & Iterable<unknown>>
-    if (typeof iterable[Symbol.asyncIterator] === 'function' || typeof iterable[Symbol.iterator] === 'function') {
+    if (
+      typeof iterable[Symbol.asyncIterator] === 'function' ||
+      typeof iterable[Symbol.iterator] === 'function'
+    ) {
       return sendIterable(app, ctx, res, iterable as AsyncIterable<unknown> | Iterable<unknown>)
     }
     // Bottle iterates a dict that no plugin turned into JSON: its keys become the body.
@@ -107,7 +115,12 @@ function sendBuffer(ctx: RequestContext, res: ServerResponse, data: Uint8Array |
 }
 
 function isEmptyChunk(chunk: unknown): boolean {
-  return chunk === undefined || chunk === null || chunk === '' || (chunk instanceof Uint8Array && chunk.length === 0)
+  return (
+    chunk === undefined ||
+    chunk === null ||
+    chunk === '' ||
+    (chunk instanceof Uint8Array && chunk.length === 0)
+  )
 }
 
 /**
@@ -123,8 +136,8 @@ async function sendIterable(
 ): Promise<void> {
   const iterator =
     Symbol.asyncIterator in iterable
-      ? (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-      : (iterable as Iterable<unknown>)[Symbol.iterator]()
+      ? iterable[Symbol.asyncIterator]()
+      : iterable[Symbol.iterator]()
   let closed = false
   const close = async (): Promise<void> => {
     if (closed) return
@@ -207,13 +220,17 @@ export function errorPage(ctx: RequestContext, error: HTTPError, debug: boolean)
   const response = ctx.response
   response.setHeader('Content-Type', 'text/html; charset=UTF-8')
   const status = htmlEscape(response.status)
-  const body = typeof error.body === 'string' ? error.body : String(error.body ?? '')
+  const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? '')
   let extra = ''
   if (debug && error.exception !== undefined) {
-    const exc = error.exception instanceof Error ? `${error.exception.name}: ${error.exception.message}` : String(error.exception)
+    const exc =
+      error.exception instanceof Error
+        ? `${error.exception.name}: ${error.exception.message}`
+        : JSON.stringify(error.exception)
     extra += `\n    <h2>Exception:</h2>\n    <pre>${htmlEscape(exc)}</pre>`
   }
-  if (debug && error.traceback) extra += `\n    <h2>Traceback:</h2>\n    <pre>${htmlEscape(error.traceback)}</pre>`
+  if (debug && error.traceback)
+    extra += `\n    <h2>Traceback:</h2>\n    <pre>${htmlEscape(error.traceback)}</pre>`
   let url: string
   try {
     url = ctx.request.url

@@ -12,7 +12,11 @@ import type { Route } from './router.js'
 import type { Callback, Plugin } from './types.js'
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
 }
 
 /** Whether a value is a plain object or array (what JSON casting applies to). */
@@ -45,7 +49,7 @@ export class JSONPlugin implements Plugin {
 
   apply(callback: Callback, route: Route): Callback {
     if (route.config.get('json.enable', true) === false) return callback
-    const indent = route.config.get('json.indent') as string | number | undefined
+    const indent = route.config.get('json.indent')
     const dumps = indent ? (v: unknown) => JSON.stringify(v, null, indent) : this.dumps
     const cast = (out: unknown): unknown => {
       if (isJsonValue(out)) {
@@ -67,7 +71,11 @@ export class JSONPlugin implements Plugin {
 }
 
 /** Renders a template: provided by the template module, so plugins.ts has no import cycle. */
-export type TemplateRenderer = (name: string, vars: Record<string, unknown>, options?: Record<string, unknown>) => unknown
+export type TemplateRenderer = (
+  name: string,
+  vars: Record<string, unknown>,
+  options?: Record<string, unknown>
+) => unknown
 
 let renderer: TemplateRenderer | null = null
 
@@ -86,7 +94,8 @@ export class TemplatePlugin implements Plugin {
   readonly api = 2
 
   apply(callback: Callback, route: Route): Callback {
-    const conf = route.config.get('template') as string | [string, Record<string, unknown>] | undefined
+    const conf = route.config.get('template') as
+      string | [string, Record<string, unknown>] | undefined
     if (!conf) return callback
     const [name, options] = Array.isArray(conf) ? conf : [conf, {}]
     const render = (out: unknown): unknown => {

@@ -57,7 +57,12 @@ export class BaseRequest {
   #headers: HeaderDict | null = null
 
   /** Wraps a Node request; `pathInfo` is the decoded path the router matches. */
-  constructor(req: IncomingMessage, app: Bottle | null = null, pathInfo?: string, rawQuery?: string) {
+  constructor(
+    req: IncomingMessage,
+    app: Bottle | null = null,
+    pathInfo?: string,
+    rawQuery?: string
+  ) {
     this.req = req
     this.app = app
     this.#method = req.method ?? 'GET'
@@ -178,7 +183,10 @@ export class BaseRequest {
    * is returned; tampered, foreign and malformed cookies read as `default`.
    */
   getCookie(key: string): string | undefined
-  getCookie<D = undefined>(key: string, options: GetCookieOptions<D> & { secret?: undefined }): string | D
+  getCookie<D = undefined>(
+    key: string,
+    options: GetCookieOptions<D> & { secret?: undefined }
+  ): string | D
   getCookie<D = undefined>(key: string, options: GetCookieOptions<D>): unknown
   getCookie(key: string, options: GetCookieOptions<unknown> = {}): unknown {
     const value = this.cookies.get(key)
@@ -241,7 +249,11 @@ export class BaseRequest {
    * as the app's `trustProxy` setting trusts the hops; by default only the socket's peer.
    */
   get remoteRoute(): string[] {
-    return forwardedChain(this.req.socket?.remoteAddress, this.getHeader('x-forwarded-for'), this.#trust())
+    return forwardedChain(
+      this.req.socket?.remoteAddress,
+      this.getHeader('x-forwarded-for'),
+      this.#trust()
+    )
   }
 
   /** The client address: the first address of `remoteRoute`, or `null`. */
@@ -263,7 +275,13 @@ export class BaseRequest {
       const name = addr.includes(':') ? `[${addr}]` : addr
       host = port === (scheme === 'https' ? 443 : 80) ? name : `${name}:${port}`
     }
-    return { scheme, netloc: host, path: quotePath(this.fullpath), query: this.#rawQuery, fragment: '' }
+    return {
+      scheme,
+      netloc: host,
+      path: quotePath(this.fullpath),
+      query: this.#rawQuery,
+      fragment: '',
+    }
   }
 
   /** The full URL the client asked for, rebuilt from the request (see `urlparts`). */
@@ -322,14 +340,22 @@ export class BaseRequest {
 
 /** Bottle's `path_shift`: moves segments between the script name and the path. */
 export function pathShift(scriptName: string, pathInfo: string, shift = 1): [string, string] {
-  const pathList = pathInfo.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean)
-  const scriptList = scriptName.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean)
+  const pathList = pathInfo
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter(Boolean)
+  const scriptList = scriptName
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter(Boolean)
   if (shift > 0 && shift <= pathList.length) {
     scriptList.push(...pathList.splice(0, shift))
   } else if (shift < 0 && -shift <= scriptList.length) {
     pathList.unshift(...scriptList.splice(scriptList.length + shift))
   } else if (shift !== 0) {
-    throw new RangeError('Cannot shift. Nothing left from ' + (shift > 0 ? 'PATH_INFO' : 'SCRIPT_NAME'))
+    throw new RangeError(
+      'Cannot shift. Nothing left from ' + (shift > 0 ? 'PATH_INFO' : 'SCRIPT_NAME')
+    )
   }
   let newPath = '/' + pathList.join('/')
   if (pathInfo.endsWith('/') && pathList.length) newPath += '/'

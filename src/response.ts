@@ -6,7 +6,13 @@
  */
 import { serialize, type SerializeOptions } from 'cookie'
 import { cookieEncode } from './cookies.js'
-import { checkHeaderName, checkHeaderValue, HTTP_CODES, httpDate, parseDate } from './internal/http.js'
+import {
+  checkHeaderName,
+  checkHeaderValue,
+  HTTP_CODES,
+  httpDate,
+  parseDate,
+} from './internal/http.js'
 import { HeaderDict } from './structures.js'
 
 /** Options of `response.setCookie`, Bottle's keyword arguments in camelCase. */
@@ -206,13 +212,19 @@ export class BaseResponse {
     if (secret !== undefined) text = cookieEncode(name, value, secret)
     else if (typeof value === 'string') text = value
     else throw new TypeError('Secret key required for non-string cookies.')
-    if (name.length + text.length > 3800) throw new RangeError('Content does not fit into a cookie.')
+    if (name.length + text.length > 3800)
+      throw new RangeError('Content does not fit into a cookie.')
     const opts: SerializeOptions = { ...rest }
     if (httpOnly) opts.httpOnly = true
     if (maxAge !== undefined) opts.maxAge = Math.trunc(maxAge)
-    if (expires !== undefined) opts.expires = expires instanceof Date ? expires : new Date(typeof expires === 'number' ? expires * 1000 : expires)
+    if (expires !== undefined)
+      opts.expires =
+        expires instanceof Date
+          ? expires
+          : new Date(typeof expires === 'number' ? expires * 1000 : expires)
     if (sameSite !== undefined && sameSite !== false) {
-      opts.sameSite = sameSite === true ? 'strict' : (sameSite.toLowerCase() as 'lax' | 'strict' | 'none')
+      opts.sameSite =
+        sameSite === true ? 'strict' : (sameSite.toLowerCase() as 'lax' | 'strict' | 'none')
     }
     // cookie.serialize rejects invalid names, domains and paths and encodes the value.
     const header = serialize(name, text, opts)
@@ -221,7 +233,10 @@ export class BaseResponse {
   }
 
   /** Deletes a cookie in the client by expiring it; pass the same path and domain as when set. */
-  deleteCookie(name: string, options: Omit<SetCookieOptions, 'secret' | 'maxAge' | 'expires'> = {}): void {
+  deleteCookie(
+    name: string,
+    options: Omit<SetCookieOptions, 'secret' | 'maxAge' | 'expires'> = {}
+  ): void {
     this.setCookie(name, '', { ...options, maxAge: -1, expires: new Date(0) })
   }
 

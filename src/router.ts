@@ -15,12 +15,16 @@ import { HTTPError, RouteBuildError, RouteSyntaxError } from './errors.js'
 import { pyRepr } from './internal/http.js'
 import { flattenGroups, isUnsafeRegex } from './internal/regex.js'
 import type { ConfigDict } from './structures.js'
-import type { Callback, Plugin, PluginLike } from './types.js'
+import type { Callback, PluginLike } from './types.js'
 
 /** A filter: turns its config into `[regexp, toPython?, toUrl?]` as Bottle's filters do. */
 export type RouteFilter = (
   conf: string | null
-) => [pattern: string, toValue?: ((text: string) => unknown) | null, toUrl?: ((value: unknown) => string) | null]
+) => [
+  pattern: string,
+  toValue?: ((text: string) => unknown) | null,
+  toUrl?: ((value: unknown) => string) | null,
+]
 
 type Token = { text: string } | { name: string | null; filter: string; conf: string | null }
 
@@ -131,7 +135,10 @@ export class Router<T = Route> {
   readonly filters: Map<string, RouteFilter> = new Map()
   readonly #static = new Map<string, Map<string, T>>()
   readonly #dynamic = new Map<string, Node>()
-  readonly #builder = new Map<string, { text?: string; key?: string; toUrl?: (v: unknown) => string }[]>()
+  readonly #builder = new Map<
+    string,
+    { text?: string; key?: string; toUrl?: (v: unknown) => string }[]
+  >()
   readonly #patterns = new Map<string, DynamicEntry>()
   #count = 0
   #dirty = new Set<Node>()
@@ -187,7 +194,8 @@ export class Router<T = Route> {
       isStatic = false
       const mode = token.filter === 'default' ? this.defaultFilter : token.filter
       const filter = this.filters.get(mode)
-      if (!filter) throw new RouteSyntaxError(`Unknown filter "${mode}" in rule ${JSON.stringify(rule)}`)
+      if (!filter)
+        throw new RouteSyntaxError(`Unknown filter "${mode}" in rule ${JSON.stringify(rule)}`)
       const [mask, toValue, toUrl] = filter(token.conf)
       if (mode === 're' && token.conf && isUnsafeRegex(token.conf)) {
         throw new RouteSyntaxError(
@@ -196,7 +204,8 @@ export class Router<T = Route> {
       }
       const key = token.name ?? `anon${anons++}`
       if (token.name) {
-        if (keys.includes(key)) throw new RouteSyntaxError(`Duplicate wildcard name "${key}" in ${JSON.stringify(rule)}`)
+        if (keys.includes(key))
+          throw new RouteSyntaxError(`Duplicate wildcard name "${key}" in ${JSON.stringify(rule)}`)
         pattern += `(${mask})`
         keys.push(key)
         anon.push(false)
@@ -211,14 +220,16 @@ export class Router<T = Route> {
 
     if (isStatic && !this.strictOrder) {
       let table = this.#static.get(method)
-      if (!table) this.#static.set(method, (table = new Map()))
+      if (!table) this.#static.set(method, (table = new Map<string, T>()))
       table.set(this.build(rule), target)
       return
     }
     try {
       new RegExp(`^${pattern}$`)
     } catch (err) {
-      throw new RouteSyntaxError(`Could not compile rule ${JSON.stringify(rule)}: ${(err as Error).message}`)
+      throw new RouteSyntaxError(
+        `Could not compile rule ${JSON.stringify(rule)}: ${(err as Error).message}`
+      )
     }
     const patternKey = `${method} ${pattern}`
     const existing = this.#patterns.get(patternKey)
@@ -229,7 +240,14 @@ export class Router<T = Route> {
       existing.keys = keys
       return
     }
-    const entry: DynamicEntry = { index: this.#count++, route: target, pattern, keys, converters, anon }
+    const entry: DynamicEntry = {
+      index: this.#count++,
+      route: target,
+      pattern,
+      keys,
+      converters,
+      anon,
+    }
     this.#patterns.set(patternKey, entry)
     let node: Node | undefined = this.#dynamic.get(method)
     if (!node) this.#dynamic.set(method, (node = new Node()))
@@ -273,7 +291,7 @@ export class Router<T = Route> {
         }
       }
       if (start > path.length) break
-      let end = path.indexOf('/', start)
+      const end = path.indexOf('/', start)
       if (end === -1) break // the last segment never indexes a node: nodes need a trailing '/'
       node = node.children.get(path.slice(start, end))
       start = end + 1
@@ -308,7 +326,8 @@ export class Router<T = Route> {
    */
   match(method: string, path: string): RouteMatch<T> {
     if (this.#dirty.size) this.#compile()
-    const methods = method === 'HEAD' ? HEAD_ORDER : method === 'GET' ? GET_ORDER : ['PROXY', method, 'ANY']
+    const methods =
+      method === 'HEAD' ? HEAD_ORDER : method === 'GET' ? GET_ORDER : ['PROXY', method, 'ANY']
     for (const m of methods) {
       const found = this.#matchMethod(m, path)
       if (found) return found
@@ -319,7 +338,9 @@ export class Router<T = Route> {
       if (this.#matchMethod(m, path)) allowed.add(m)
     }
     if (allowed.size) {
-      throw new HTTPError(405, 'Method not allowed.', undefined, undefined, { Allow: [...allowed].sort().join(',') })
+      throw new HTTPError(405, 'Method not allowed.', undefined, undefined, {
+        Allow: [...allowed].sort().join(','),
+      })
     }
     throw new HTTPError(404, 'Not found: ' + pyRepr(path))
   }
@@ -447,7 +468,12 @@ export class Route {
       const name = typeof p === 'object' ? p.name : undefined
       if (name && (this.skiplist.includes(name) || unique.has(name))) continue
       if (this.skiplist.includes(p)) continue
-      if (this.skiplist.some((s) => typeof s === 'function' && typeof p === 'object' && p instanceof s)) continue
+      if (
+        this.skiplist.some(
+          (s) => typeof s === 'function' && typeof p === 'object' && p instanceof s
+        )
+      )
+        continue
       if (name) unique.add(name)
       out.push(p)
     }
@@ -457,7 +483,8 @@ export class Route {
   #makeCallback(): Callback {
     let callback = this.callback
     for (const plugin of this.allPlugins()) {
-      callback = typeof plugin === 'function' ? plugin(callback, this) : (plugin as Plugin).apply(callback, this)
+      callback =
+        typeof plugin === 'function' ? plugin(callback, this) : plugin.apply(callback, this)
     }
     return callback
   }

@@ -18,11 +18,11 @@ export class MultiDict<V = string> implements Iterable<string> {
     if (init instanceof MultiDict) {
       for (const [k, v] of init.allitems()) this.append(k, v)
     } else if (Symbol.iterator in init) {
-      for (const [k, v] of init as Iterable<readonly [string, V]>) this.append(k, v)
+      for (const [k, v] of init) this.append(k, v)
     } else {
       for (const k of Object.keys(init)) {
-        const v = (init as Record<string, V | V[]>)[k]!
-        if (Array.isArray(v)) for (const item of v as V[]) this.append(k, item)
+        const v = init[k]!
+        if (Array.isArray(v)) for (const item of v) this.append(k, item)
         else this.append(k, v)
       }
     }
@@ -166,7 +166,7 @@ export class FormsDict extends MultiDict<string> {
 
   /** Creates a FormsDict with attribute access: `dict.name` reads `dict.attr('name')`. */
   static create(init?: ConstructorParameters<typeof MultiDict<string>>[0]): FormsDict {
-    return new Proxy(new FormsDict(init), FORMS_PROXY) as FormsDict
+    return new Proxy(new FormsDict(init), FORMS_PROXY)
   }
 }
 
@@ -233,7 +233,8 @@ export interface ConfigKeys {
 }
 
 /** `true` (all), a hop count, a list of addresses and CIDRs, or a predicate. */
-export type TrustProxy = boolean | number | string | string[] | ((addr: string, hop: number) => boolean)
+export type TrustProxy =
+  boolean | number | string | string[] | ((addr: string, hop: number) => boolean)
 
 /** A config key: a known key of `ConfigKeys` or any other string. */
 export type ConfigKey = keyof ConfigKeys | (string & {})
@@ -314,7 +315,11 @@ export class ConfigDict {
     for (const key of Object.keys(source)) {
       const value = source[key]
       const full = namespace ? `${namespace}.${key}` : key
-      if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      if (
+        value !== null &&
+        typeof value === 'object' &&
+        Object.getPrototypeOf(value) === Object.prototype
+      ) {
         this.loadDict(value as Record<string, unknown>, full)
       } else {
         this.set(full, value)
@@ -324,7 +329,10 @@ export class ConfigDict {
   }
 
   /** Bottle's `update([namespace], dict)`: like `loadDict` with an optional prefix. */
-  update(namespaceOrValues: string | Record<string, unknown>, values?: Record<string, unknown>): this {
+  update(
+    namespaceOrValues: string | Record<string, unknown>,
+    values?: Record<string, unknown>
+  ): this {
     if (typeof namespaceOrValues === 'string') return this.loadDict(values ?? {}, namespaceOrValues)
     return this.loadDict(namespaceOrValues)
   }
@@ -345,7 +353,8 @@ export class ConfigDict {
         continue
       }
       const eq = line.search(/[=:]/)
-      if (eq <= 0) throw new SyntaxError(`Config line without "key = value": ${JSON.stringify(line)}`)
+      if (eq <= 0)
+        throw new SyntaxError(`Config line without "key = value": ${JSON.stringify(line)}`)
       const key = line.slice(0, eq).trim()
       const value = line.slice(eq + 1).trim()
       this.set(section ? `${section}.${key}` : key, value)
@@ -361,7 +370,7 @@ export class ConfigDict {
   /** Sets meta data; a `'filter'` applies to the current and later values. */
   metaSet(key: string, metaField: string, value: unknown): this {
     let meta = this.#meta.get(key)
-    if (!meta) this.#meta.set(key, (meta = new Map()))
+    if (!meta) this.#meta.set(key, (meta = new Map<string, unknown>()))
     meta.set(metaField, value)
     if (metaField === 'filter' && this.#own.has(key)) {
       this.#own.set(key, (value as (v: unknown) => unknown)(this.#own.get(key)))

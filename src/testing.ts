@@ -4,7 +4,12 @@
  * so no port is opened.
  * @module
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server,
+} from 'node:http'
 import { Duplex } from 'node:stream'
 import type { Bottle } from './app.js'
 
@@ -21,7 +26,10 @@ export interface TestRequestInit {
   /** A urlencoded form body (sets Content-Type). */
   form?: Record<string, string | number | (string | number)[]>
   /** A multipart body: strings are fields, `{ filename, content, contentType }` are files. */
-  multipart?: Record<string, string | { filename: string; content: string | Buffer; contentType?: string }>
+  multipart?: Record<
+    string,
+    string | { filename: string; content: string | Buffer; contentType?: string }
+  >
   /** The client address the app sees (default 127.0.0.1). */
   remoteAddress?: string
 }
@@ -88,7 +96,11 @@ class MemorySocket extends Duplex {
 
   override _read(): void {}
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer,
+    _enc: BufferEncoding,
+    callback: (error?: Error | null) => void
+  ): void {
     this.peer?.push(chunk)
     callback()
   }
@@ -167,7 +179,9 @@ export class TestClient {
     if (this.cookies.size && !Object.keys(headers).some((h) => h.toLowerCase() === 'cookie')) {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')
     }
-    const path = init.query ? `${url}${url.includes('?') ? '&' : '?'}${encodeForm(init.query)}` : url
+    const path = init.query
+      ? `${url}${url.includes('?') ? '&' : '?'}${encodeForm(init.query)}`
+      : url
     const serverSide = new MemorySocket(init.remoteAddress)
     const clientSide = new MemorySocket('127.0.0.1')
     serverSide.peer = clientSide
@@ -187,9 +201,18 @@ export class TestClient {
           res.on('data', (c: Buffer) => chunks.push(c))
           res.on('error', reject)
           res.on('end', () => {
-            const response = new TestResponse(res.statusCode ?? 0, res.statusMessage ?? '', res.headers, Buffer.concat(chunks))
+            const response = new TestResponse(
+              res.statusCode ?? 0,
+              res.statusMessage ?? '',
+              res.headers,
+              Buffer.concat(chunks)
+            )
             for (const [k, v] of Object.entries(response.cookies)) {
-              if (v === '' || /max-age=-|expires=thu, 01 jan 1970/i.test(String(res.headers['set-cookie']))) this.cookies.delete(k)
+              if (
+                v === '' ||
+                /max-age=-|expires=thu, 01 jan 1970/i.test(String(res.headers['set-cookie']))
+              )
+                this.cookies.delete(k)
               else this.cookies.set(k, v)
             }
             clientSide.destroy()
@@ -264,7 +287,10 @@ function encodeForm(form: Record<string, string | number | (string | number)[]>)
   return parts.join('&')
 }
 
-function encodeMultipart(fields: NonNullable<TestRequestInit['multipart']>, boundary: string): Buffer {
+function encodeMultipart(
+  fields: NonNullable<TestRequestInit['multipart']>,
+  boundary: string
+): Buffer {
   const chunks: Buffer[] = []
   for (const [name, value] of Object.entries(fields)) {
     chunks.push(Buffer.from(`--${boundary}\r\n`))

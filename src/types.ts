@@ -49,7 +49,11 @@ export interface RouteOptions {
   [key: string]: unknown
 }
 
-type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S
+type Trim<S extends string> = S extends ` ${infer R}`
+  ? Trim<R>
+  : S extends `${infer R} `
+    ? Trim<R>
+    : S
 
 /** The value type of a wildcard filter. */
 type FilterValue<F extends string> = F extends 'int' | 'float' ? number : string

@@ -16,7 +16,6 @@ export function statusLineFor(code: number): string {
   return `${code} ${HTTP_CODES[code] ?? 'Unknown'}`
 }
 
-// eslint-disable-next-line no-control-regex
 const BAD_HEADER_CHARS = /[\r\n\0]/
 
 /** Header values and status lines must never carry CR, LF or NUL (response splitting). */

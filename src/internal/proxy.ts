@@ -34,7 +34,8 @@ export function compileTrust(setting: TrustProxy | undefined): TrustFn {
   for (const entry of entries.flatMap((e) => PRESETS[e] ?? [e])) {
     const [addr, bits] = entry.split('/')
     const type = isIP(addr ?? '')
-    if (!type) throw new TypeError(`trustProxy: not an IP address or CIDR: ${JSON.stringify(entry)}`)
+    if (!type)
+      throw new TypeError(`trustProxy: not an IP address or CIDR: ${JSON.stringify(entry)}`)
     const family = type === 4 ? 'ipv4' : 'ipv6'
     if (bits === undefined) list.addAddress(addr!, family)
     else {
@@ -59,10 +60,17 @@ export function compileTrust(setting: TrustProxy | undefined): TrustFn {
  * The chain of addresses from the client to this server, cut at the first hop that is
  * not trusted: `[client, proxy1, ..., socketPeer]` read from the right.
  */
-export function forwardedChain(socketAddr: string | undefined, xff: string | undefined, trust: TrustFn): string[] {
+export function forwardedChain(
+  socketAddr: string | undefined,
+  xff: string | undefined,
+  trust: TrustFn
+): string[] {
   const peer = socketAddr ?? ''
   if (!xff || trust === NEVER) return peer ? [peer] : []
-  const hops = xff.split(',').map((s) => s.trim()).filter(Boolean)
+  const hops = xff
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const chain = [peer]
   // Walk from the nearest hop outwards while the current hop is trusted to report the next.
   let current = peer

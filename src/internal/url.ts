@@ -24,7 +24,11 @@ function decodeLoose(text: string): string {
   }
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i)
-    if (ch === 37 /* % */ && i + 2 < text.length + 0 && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+    if (
+      ch === 37 /* % */ &&
+      i + 2 < text.length + 0 &&
+      /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))
+    ) {
       bytes.push(parseInt(text.slice(i + 1, i + 3), 16))
       i += 2
     } else {
@@ -53,7 +57,11 @@ export function decodePath(raw: string): string | null {
 }
 
 /** Splits a query string on `&` only (`;` is data: Bottle CVE-2020-28473). */
-export function parseQuery(qs: string, into: (key: string, value: string) => void, maxPairs = Infinity): number {
+export function parseQuery(
+  qs: string,
+  into: (key: string, value: string) => void,
+  maxPairs = Infinity
+): number {
   let count = 0
   if (!qs) return 0
   for (const pair of qs.split('&')) {

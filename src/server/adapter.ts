@@ -46,4 +46,3 @@ export abstract class ServerAdapter {
     return `http://${host}:${address.port}/`
   }
 }
-

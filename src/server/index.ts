@@ -54,7 +54,10 @@ export interface ServerHandle {
  * const handle = run(app, { host: '127.0.0.1', port: 8080 })
  * await handle.ready
  */
-export function run(app?: Bottle | RequestHandler | RunOptions | null, options: RunOptions = {}): ServerHandle {
+export function run(
+  app?: Bottle | RequestHandler | RunOptions | null,
+  options: RunOptions = {}
+): ServerHandle {
   if (app && !(app instanceof Bottle) && typeof app !== 'function') {
     options = app
     app = undefined
@@ -69,7 +72,10 @@ export function run(app?: Bottle | RequestHandler | RunOptions | null, options: 
   let adapter: ServerAdapter
   if (typeof server === 'string') {
     const Adapter = serverNames.get(server)
-    if (!Adapter) throw new Error(`Unknown server adapter: ${JSON.stringify(server)} (known: ${[...serverNames.keys()].join(', ')})`)
+    if (!Adapter)
+      throw new Error(
+        `Unknown server adapter: ${JSON.stringify(server)} (known: ${[...serverNames.keys()].join(', ')})`
+      )
     adapter = new Adapter(rest)
   } else if (server instanceof ServerAdapter) {
     adapter = server
@@ -84,7 +90,9 @@ export function run(app?: Bottle | RequestHandler | RunOptions | null, options: 
     ready: adapter.run(handler).then((address) => {
       handle.address = address
       if (!adapter.quiet) {
-        process.stderr.write(`bottle-ts server starting up (using ${adapter.constructor.name})...\n`)
+        process.stderr.write(
+          `bottle-ts server starting up (using ${adapter.constructor.name})...\n`
+        )
         process.stderr.write(`Listening on ${adapter.url(address)}\nHit Ctrl-C to quit.\n\n`)
       }
       return address

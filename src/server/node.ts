@@ -52,8 +52,18 @@ export class NodeServer extends ServerAdapter {
     this.server = server
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       if (!socket.writable) return socket.destroy()
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-      const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? 431
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? 408
+            : 400
+      const reason =
+        status === 431
+          ? 'Request Header Fields Too Large'
+          : status === 408
+            ? 'Request Timeout'
+            : 'Bad Request'
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     })
     const { host = '127.0.0.1', port = 8080 } = this.options
@@ -81,7 +91,7 @@ export class NodeServer extends ServerAdapter {
     const server = this.server
     if (!server) return Promise.resolve()
     this.#closing = true
-    const grace = (this.options.gracePeriod as number | undefined) ?? 10_000
+    const grace = this.options.gracePeriod ?? 10_000
     return new Promise((resolve) => {
       const timer = setTimeout(() => server.closeAllConnections(), grace)
       timer.unref()
