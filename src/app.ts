@@ -11,9 +11,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { DEFAULT_LIMITS, hasBody, readBody, type BodyLimits } from './body.js'
-import { HTTPError, HTTPResponse, PluginError } from './errors.js'
+import { HTTPError, HTTPResponse, PluginError, RouteBuildError } from './errors.js'
 import { storage, type RequestContext } from './internal/storage.js'
 import { decodePath } from './internal/url.js'
+import { controllerRoutes } from './decorators.js'
+import { literalRule, mountCallback, mountSegments, type MountPoint } from './mount.js'
 import { errorPage, writeOutput } from './output.js'
 import { isThenable, JSONPlugin, TemplatePlugin } from './plugins.js'
 import { BaseRequest } from './request.js'
@@ -85,6 +87,7 @@ export class Bottle {
   #before: HookFn[] | null = null
   #afterHooks: HookFn[] | null = null
   #limits: BodyLimits | null = null
+  readonly #mounts: MountPoint[] = []
 
   /** A new application; `options` become config keys (`catchall`, `autojson`, ...). */
   constructor(options: BottleOptions = {}) {
@@ -239,10 +242,30 @@ export class Bottle {
     )
   }
 
+  /**
+   * Registers the routes of a controller instance, whose methods carry `@get`, `@post`,
+   * `@route`... decorators; the methods run bound to the instance. Returns the instance.
+   * @example
+   * class Users { @get('/<id:int>') show({ id }: { id: number }) { return `user ${id}` } }
+   * app.controller(new Users(), '/users')
+   */
+  controller<T extends object>(instance: T, prefix = ''): T {
+    const base = prefix.replace(/\/+$/, '')
+    for (const { method, routes } of controllerRoutes(instance)) {
+      const bound = method.bind(instance) as Handler
+      for (const { path, options } of routes) {
+        const paths = (Array.isArray(path) ? path : [path]).map((p) => base + p)
+        this.route(paths, options, bound)
+      }
+    }
+    return instance
+  }
+
   /** Adds a `Route` object to the table. */
   addRoute(route: Route): void {
-    this.routes.push(route)
+    // Router first: a rule it refuses must not linger in `routes`.
     this.router.add(route.rule, route.method, route, route.name)
+    this.routes.push(route)
     if (this.debug) route.prepare()
   }
 
@@ -266,9 +289,60 @@ export class Bottle {
     params: Record<string, unknown> = {},
     query: Record<string, unknown> = {}
   ): string {
-    const script = storage.getStore()?.request.scriptName ?? '/'
-    const path = this.router.build(name, { ...params, ...query }).replace(/^\/+/, '')
-    return script + path
+    // Inside a request to this app the mount point is known; otherwise this app is the root.
+    const request = storage.getStore()?.request
+    const script = request && request.app === this ? request.scriptName : '/'
+    return script + this.#buildPath(name, { ...params, ...query }).replace(/^\/+/, '')
+  }
+
+  /** Builds a route's path, looking into mounted apps when this app has no such name. */
+  #buildPath(name: string, params: Record<string, unknown>): string {
+    try {
+      return this.router.build(name, params)
+    } catch (err) {
+      if (!(err instanceof RouteBuildError) || !err.message.startsWith('No route')) throw err
+      for (const mount of this.#mounts) {
+        if (!(mount.target instanceof Bottle)) continue
+        try {
+          return mount.prefix + mount.target.#buildPath(name, params).replace(/^\/+/, '')
+        } catch (inner) {
+          if (!(inner instanceof RouteBuildError) || !inner.message.startsWith('No route'))
+            throw inner
+        }
+      }
+      throw err
+    }
+  }
+
+  /**
+   * Mounts a child app or a Node `(req, res)` handler (Express, Connect...) under a prefix.
+   * The child sees paths relative to the prefix and keeps its own hooks, plugins and
+   * error handlers; this app's hooks run around it. A prefix without a trailing slash
+   * also answers the bare prefix (`/blog` as well as `/blog/...`).
+   * @example
+   * const blog = new Bottle()
+   * blog.get('/', () => 'Blog index')
+   * app.mount('/blog/', blog)
+   */
+  mount(prefix: string, target: Bottle | NodeHandler, options: RouteOptions = {}): void {
+    const segments = mountSegments(prefix)
+    const base = segments.length ? `/${segments.join('/')}/` : '/'
+    const isApp = target instanceof Bottle
+    const callback = mountCallback(this, target, segments.length, isApp)
+    const opts: RouteOptions = {
+      skip: true,
+      ...options,
+      method: 'PROXY',
+      mountpoint: { prefix: base, target },
+    }
+    this.route(literalRule(base) + '<:re:.*>', opts, callback)
+    if (segments.length && !prefix.endsWith('/'))
+      this.route(literalRule(base.slice(0, -1)), opts, callback)
+    if (isApp) {
+      target.config.set('_mount.prefix', base)
+      target.config.set('_mount.app', this)
+    }
+    this.#mounts.push({ prefix: base, target })
   }
 
   // --- Errors and hooks ------------------------------------------------------------
@@ -402,7 +476,7 @@ export class Bottle {
       pathInfo ?? rawPath,
       q === -1 ? '' : url.slice(q + 1)
     )
-    const ctx: RequestContext = { request, response: new BaseResponse() }
+    const ctx: RequestContext = { request, response: new BaseResponse(), res }
     return storage.run(ctx, serve, this, ctx, res, pathInfo === null)
   }
 
@@ -453,7 +527,8 @@ export class Bottle {
     request.route = route
     request.urlArgs = args
     const req = request.req
-    if (hasBody(req)) {
+    // Mounted apps read the body themselves, with their own limits.
+    if (route.method !== 'PROXY' && hasBody(req)) {
       const limits = this.#routeLimits(route)
       return readBody(req, limits).then((body) => {
         request._body = body
@@ -493,7 +568,7 @@ export class Bottle {
       ;(out as HTTPError).apply(ctx.response)
     }
     const after = (this.#afterHooks ??= [...this.#hooks.after_request])
-    if (after.length) {
+    if (after.length && ctx.afterDone !== this) {
       const r = this.#runAfterHooks(ctx, after, 0, out)
       if (isThenable(r)) return r.then((o) => this.#finish(ctx, o, propagate))
       out = r
@@ -527,6 +602,22 @@ export class Bottle {
   #finish(ctx: RequestContext, out: unknown, propagate: { error: unknown } | null): unknown {
     if (propagate) throw propagate.error
     return this._resolve(ctx, out)
+  }
+
+  /**
+   * Runs the after_request hooks synchronously now (a mounted Node handler is about to
+   * send its headers); they will not run again for this request.
+   */
+  _runAfterHooksNow(ctx: RequestContext): void {
+    if (ctx.afterDone === this) return
+    ctx.afterDone = this
+    for (const hook of (this.#afterHooks ??= [...this.#hooks.after_request])) {
+      try {
+        void hook()
+      } catch (err) {
+        this.logError(err, ctx.request)
+      }
+    }
   }
 
   /** An `HTTPError(500)` for an uncaught exception, reported through `logError`. */

@@ -1,73 +1,108 @@
 /**
  * The default app stack and the module-level shortcuts bound to it (Bottle's
- * `default_app`, `app.push()`/`pop()` and `make_default_app_wrapper`). A shortcut binds
- * to whatever app is on top of the stack when it is called, as Bottle's do.
+ * `default_app`/`app` AppStack and `make_default_app_wrapper`). A shortcut binds to
+ * whatever app is on top of the stack when it is called, as Bottle's do. The route
+ * shortcuts double as TC39 method decorators for class-based controllers.
  * @module
  */
-import { Bottle, type ErrorHandler, type HookName, type RouteDecorator } from './app.js'
+import { Bottle, type ErrorHandler, type HookName, type NodeHandler } from './app.js'
+import { isMethodContext, recordRoute } from './decorators.js'
 import type { Handler, PluginLike, RouteOptions, RouteParams } from './types.js'
 
 const stack: Bottle[] = []
 
-/** The app on top of the default-app stack (created on first use). */
-export function defaultApp(): Bottle {
-  if (!stack.length) stack.push(new Bottle())
-  return stack[stack.length - 1]!
+/** The default-app stack: call it for the top app; `push()` and `pop()` change it. */
+export interface AppStack {
+  /** The app on top of the stack, created on first use. */
+  (): Bottle
+  /** Pushes an app (a new one by default) and returns it. */
+  push(app?: Bottle): Bottle
+  /** Removes and returns the top app. */
+  pop(): Bottle | undefined
 }
 
-/** Pushes an app (a new one by default) onto the stack; it becomes the default app. */
-export function pushApp(app: Bottle = new Bottle()): Bottle {
-  stack.push(app)
-  return app
-}
-
-/** Removes the top app from the stack and returns it. */
-export function popApp(): Bottle | undefined {
-  return stack.pop()
-}
+/** The app on top of the default-app stack; `defaultApp.push()` / `.pop()` manage the stack. */
+export const defaultApp: AppStack = Object.assign(
+  (): Bottle => {
+    if (!stack.length) stack.push(new Bottle())
+    return stack[stack.length - 1]!
+  },
+  {
+    push(app: Bottle = new Bottle()): Bottle {
+      stack.push(app)
+      return app
+    },
+    pop(): Bottle | undefined {
+      return stack.pop()
+    },
+  }
+)
 
 /** Runs `fn` with `app` as the default app, then restores the stack (Bottle's `with app:`). */
 export function withApp<T>(app: Bottle, fn: (app: Bottle) => T): T {
   stack.push(app)
-  try {
-    return fn(app)
-  } finally {
+  const restore = (): void => {
     const index = stack.lastIndexOf(app)
     if (index !== -1) stack.splice(index, 1)
   }
+  try {
+    const out = fn(app)
+    if (out instanceof Promise) return out.finally(restore) as T
+    restore()
+    return out
+  } catch (err) {
+    restore()
+    throw err
+  }
 }
 
-type Shortcut = {
+/** What a route shortcut returns without a callback: a registrar or a method decorator. */
+export interface RouteRegistrar<P> {
+  /** Registers `callback` on the default app. */
+  <F extends Handler<P>>(callback: F): F
+  /** As a TC39 method decorator: records the route for `app.controller(instance)`. */
+  <F extends Handler<P>>(method: F, context: ClassMethodDecoratorContext): void
+}
+
+/** A module-level route shortcut. */
+export interface Shortcut {
   <R extends string>(path: R | R[], callback: Handler<RouteParams<R>>): Handler<RouteParams<R>>
   <R extends string>(
     path: R | R[],
     options: RouteOptions,
     callback: Handler<RouteParams<R>>
   ): Handler<RouteParams<R>>
-  <R extends string>(path: R | R[], options?: RouteOptions): RouteDecorator<RouteParams<R>>
+  <R extends string>(path: R | R[], options?: RouteOptions): RouteRegistrar<RouteParams<R>>
 }
 
-function shortcut(method: 'route' | 'get' | 'post' | 'put' | 'patch' | 'delete'): Shortcut {
-  return ((path: string, a?: unknown, b?: unknown) =>
-    (defaultApp()[method] as (p: string, a?: unknown, b?: unknown) => unknown)(
-      path,
-      a,
-      b
-    )) as Shortcut
+function shortcut(method: string | null): Shortcut {
+  return ((path: string | string[], a?: RouteOptions | Handler, b?: Handler) => {
+    const options: RouteOptions = typeof a === 'function' ? {} : { ...a }
+    if (method && options.method === undefined) options.method = method
+    const callback = typeof a === 'function' ? a : b
+    if (callback) return defaultApp().route(path, options, callback)
+    return (fn: Handler, context?: unknown) => {
+      if (isMethodContext(context)) {
+        recordRoute(fn, { path, options })
+        return undefined
+      }
+      return defaultApp().route(path, options, fn)
+    }
+  }) as Shortcut
 }
 
-/** `route()` on the default app. */
-export const route: Shortcut = shortcut('route')
-/** `get()` on the default app. */
-export const get: Shortcut = shortcut('get')
-/** `post()` on the default app. */
-export const post: Shortcut = shortcut('post')
-/** `put()` on the default app. */
-export const put: Shortcut = shortcut('put')
-/** `patch()` on the default app. */
-export const patch: Shortcut = shortcut('patch')
-/** `delete()` on the default app (exported as `del` and `delete`). */
-export const del: Shortcut = shortcut('delete')
+/** `route()` on the default app; also a method decorator: `@route('/x', { method: 'POST' })`. */
+export const route: Shortcut = shortcut(null)
+/** `get()` on the default app; also a method decorator: `@get('/x')`. */
+export const get: Shortcut = shortcut('GET')
+/** `post()` on the default app; also a method decorator. */
+export const post: Shortcut = shortcut('POST')
+/** `put()` on the default app; also a method decorator. */
+export const put: Shortcut = shortcut('PUT')
+/** `patch()` on the default app; also a method decorator. */
+export const patch: Shortcut = shortcut('PATCH')
+/** `delete()` on the default app (exported as `del` and `delete`); also a method decorator. */
+export const del: Shortcut = shortcut('DELETE')
 
 /** `error()` on the default app. */
 export function error(code: number, handler: ErrorHandler): ErrorHandler
@@ -89,6 +124,11 @@ export function install<P extends PluginLike>(plugin: P): P {
 /** `uninstall()` on the default app. */
 export function uninstall(plugin: Parameters<Bottle['uninstall']>[0]): PluginLike[] {
   return defaultApp().uninstall(plugin)
+}
+
+/** `mount()` on the default app. */
+export function mount(prefix: string, target: Bottle | NodeHandler, options?: RouteOptions): void {
+  defaultApp().mount(prefix, target, options)
 }
 
 /** `getUrl()` on the default app (Bottle's module-level `url`). */

@@ -61,8 +61,6 @@ export { NodeServer, type NodeServerOptions } from './server/node.js'
 // Default app and module-level shortcuts
 export {
   defaultApp,
-  pushApp,
-  popApp,
   withApp,
   route,
   get,
@@ -75,7 +73,11 @@ export {
   hook,
   install,
   uninstall,
+  mount,
   url,
+  type AppStack,
+  type RouteRegistrar,
+  type Shortcut,
 } from './default-app.js'
 export type {
   Callback,

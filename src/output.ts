@@ -12,6 +12,7 @@ import type { Bottle } from './app.js'
 import { HTTPError, HTTPResponse } from './errors.js'
 import { htmlEscape, pyRepr } from './internal/http.js'
 import type { RequestContext } from './internal/storage.js'
+import { HANDLED } from './mount.js'
 import { isThenable } from './plugins.js'
 
 /** Writes the resolved output of a request; a Promise when it streams. */
@@ -21,7 +22,7 @@ export function writeOutput(
   res: ServerResponse,
   out: unknown
 ): Promise<void> | void {
-  if (res.writableEnded || res.destroyed) return
+  if (out === HANDLED || res.writableEnded || res.destroyed) return
   if (out === undefined || out === null || out === false || out === '' || out === 0) {
     return sendBuffer(ctx, res, null)
   }

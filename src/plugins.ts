@@ -63,9 +63,19 @@ export class JSONPlugin implements Plugin {
       }
       return out
     }
+    // A thrown HTTPResponse is caught and returned, so its object body is cast too (as Bottle).
+    const caught = (err: unknown): unknown => {
+      if (err instanceof HTTPResponse) return cast(err)
+      throw err
+    }
     return (args) => {
-      const out = callback(args)
-      return isThenable(out) ? out.then(cast) : cast(out)
+      let out: unknown
+      try {
+        out = callback(args)
+      } catch (err) {
+        return caught(err)
+      }
+      return isThenable(out) ? out.then(cast, caught) : cast(out)
     }
   }
 }

@@ -7,6 +7,7 @@
  * ordinary keys and cannot reach a prototype.
  * @module
  */
+import { readFileSync } from 'node:fs'
 
 /** A dictionary that keeps every value of a repeated key; reads return the last one. */
 export class MultiDict<V = string> implements Iterable<string> {
@@ -358,6 +359,40 @@ export class ConfigDict {
       const key = line.slice(0, eq).trim()
       const value = line.slice(eq + 1).trim()
       this.set(section ? `${section}.${key}` : key, value)
+    }
+    return this
+  }
+
+  /** Loads an INI file, or a JSON file when the name ends in `.json` (Bottle's `load_config`). */
+  loadConfig(filename: string): this {
+    const text = readFileSync(filename, 'utf8')
+    if (filename.toLowerCase().endsWith('.json')) {
+      const data: unknown = JSON.parse(text)
+      if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+        throw new TypeError(`Config file ${filename} must hold a JSON object`)
+      }
+      return this.loadDict(data as Record<string, unknown>)
+    }
+    return this.loadConfigText(text)
+  }
+
+  /**
+   * Loads the upper-case exports of a module (Bottle's `load_module`): `DEBUG` becomes
+   * `debug` and nested objects flatten to dotted keys. `squash: false` keeps names as they are.
+   */
+  async loadModule(specifier: string, squash = true): Promise<this> {
+    const mod = (await import(specifier)) as Record<string, unknown>
+    const source = (mod.default && typeof mod.default === 'object' ? mod.default : mod) as Record<
+      string,
+      unknown
+    >
+    for (const key of Object.keys(source)) {
+      if (key !== key.toUpperCase()) continue
+      const value = source[key]
+      const name = squash ? key.toLowerCase() : key
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        this.loadDict(value as Record<string, unknown>, name)
+      } else this.set(name, value)
     }
     return this
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import type { ServerResponse } from 'node:http'
 import type { BaseRequest } from '../request.js'
 import type { BaseResponse } from '../response.js'
 
@@ -12,6 +13,10 @@ import type { BaseResponse } from '../response.js'
 export interface RequestContext {
   request: BaseRequest
   response: BaseResponse
+  /** Node's response, when the request came from a Node server. */
+  res?: ServerResponse
+  /** The app whose after_request hooks already ran early (for a mounted Node handler). */
+  afterDone?: object
 }
 
 /** The request-context storage; `run` once per request in `app.handle`. */
