@@ -153,7 +153,11 @@ export class Router<T = Route> {
         if (!Number.isSafeInteger(n)) throw new RangeError(`integer out of range: ${text}`)
         return n
       },
-      (v) => String(Math.trunc(Number(v))),
+      (v) => {
+        const n = Number(v)
+        if (!Number.isFinite(n)) throw new RouteBuildError(`Not an integer: ${String(v)}`)
+        return String(Math.trunc(n))
+      },
     ])
     this.filters.set('float', () => [
       '-?[\\d.]+',
@@ -161,7 +165,11 @@ export class Router<T = Route> {
         if (!FLOAT_TEXT.test(text)) throw new RangeError(`not a number: ${text}`)
         return Number(text)
       },
-      (v) => String(Number(v)),
+      (v) => {
+        const n = Number(v)
+        if (!Number.isFinite(n)) throw new RouteBuildError(`Not a number: ${String(v)}`)
+        return String(n)
+      },
     ])
     this.filters.set('path', () => ['.+?', null, null])
   }

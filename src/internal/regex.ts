@@ -24,13 +24,20 @@ export function flattenGroups(source: string): string {
       else if (source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') {
         // Named group (?<name>...): drop the name.
         const end = source.indexOf('>', i)
-        out += '(?:'
-        i = end
+        // An unterminated name is left for the RegExp compiler to refuse (no endless loop).
+        if (end === -1) out += ch
+        else {
+          out += '(?:'
+          i = end
+        }
       } else if (source[i + 2] === 'P' && source[i + 3] === '<') {
         // Python's (?P<name>...) spelling.
         const end = source.indexOf('>', i)
-        out += '(?:'
-        i = end
+        if (end === -1) out += ch
+        else {
+          out += '(?:'
+          i = end
+        }
       } else out += ch
     } else out += ch
   }
