@@ -263,7 +263,6 @@ export class Bottle {
 
   /** Adds a `Route` object to the table. */
   addRoute(route: Route): void {
-    readLimits(route.config) // a bad per-route limit fails here, not on the first request
     // Router first: a rule it refuses must not linger in `routes`.
     this.router.add(route.rule, route.method, route, route.name)
     this.routes.push(route)
