@@ -1,0 +1,1 @@
+<header><h1>{{title}}</h1></header>
