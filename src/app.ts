@@ -10,7 +10,14 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { DEFAULT_LIMITS, hasBody, readBody, type BodyLimits } from './body.js'
+import {
+  checkLimit,
+  DEFAULT_LIMITS,
+  hasBody,
+  LIMIT_KEYS,
+  readBody,
+  type BodyLimits,
+} from './body.js'
 import { HTTPError, HTTPResponse, PluginError, RouteBuildError } from './errors.js'
 import { storage, type RequestContext } from './internal/storage.js'
 import { decodePath } from './internal/url.js'
@@ -87,14 +94,16 @@ export class Bottle {
   #before: HookFn[] | null = null
   #afterHooks: HookFn[] | null = null
   #limits: BodyLimits | null = null
+  #routeLimitCache = new WeakMap<Route, BodyLimits>()
   readonly #mounts: MountPoint[] = []
 
   /** A new application; `options` become config keys (`catchall`, `autojson`, ...). */
   constructor(options: BottleOptions = {}) {
     this.config = new ConfigDict()
     this.config.addChangeListener((key, value) => {
-      if (key === 'maxBodySize' || key === 'memfileMax') checkLimit(key, value)
+      if (LIMIT_KEYS.includes(key)) checkLimit(key, value)
       this.#limits = null
+      this.#routeLimitCache = new WeakMap()
       for (const fn of this.#hooks.config) (fn as (k: string, v: unknown) => void)(key, value)
     })
     const { catchall, autojson, debug, ...rest } = options
@@ -263,6 +272,7 @@ export class Bottle {
 
   /** Adds a `Route` object to the table. */
   addRoute(route: Route): void {
+    readLimits(route.config) // a bad per-route limit fails here, not on the first request
     // Router first: a rule it refuses must not linger in `routes`.
     this.router.add(route.rule, route.method, route, route.name)
     this.routes.push(route)
@@ -530,8 +540,11 @@ export class Bottle {
     // Mounted apps read the body themselves, with their own limits.
     if (route.method !== 'PROXY' && hasBody(req)) {
       const limits = this.#routeLimits(route)
-      return readBody(req, limits).then((body) => {
+      const res = ctx.res
+      return readBody(req, limits, { res }).then((body) => {
         request._body = body
+        // Temporary files live until the response is finished or the connection is gone.
+        if (res) onceClosed(res, () => void body.cleanup())
         return route.call(args)
       })
     }
@@ -539,14 +552,17 @@ export class Bottle {
   }
 
   #routeLimits(route: Route): BodyLimits {
-    const app = (this.#limits ??= {
-      maxBodySize: this.config.get('maxBodySize') ?? DEFAULT_LIMITS.maxBodySize,
-      memfileMax: this.config.get('memfileMax') ?? DEFAULT_LIMITS.memfileMax,
-    })
-    const max = route.config.get('maxBodySize')
-    const mem = route.config.get('memfileMax')
-    if (max === undefined && mem === undefined) return app
-    return { maxBodySize: max ?? app.maxBodySize, memfileMax: mem ?? app.memfileMax }
+    const app = (this.#limits ??= readLimits(this.config))
+    // Route config reads through to the app's, so only a route's own keys differ.
+    let own: BodyLimits | undefined = this.#routeLimitCache.get(route)
+    if (own === undefined) {
+      own = readLimits(route.config)
+      this.#routeLimitCache.set(route, own)
+    }
+    for (const key of Object.keys(own) as (keyof BodyLimits)[]) {
+      if (own[key] !== app[key]) return own
+    }
+    return app
   }
 
   /** Applies a returned or thrown value, runs after_request hooks, resolves errors. */
@@ -601,7 +617,8 @@ export class Bottle {
 
   #finish(ctx: RequestContext, out: unknown, propagate: { error: unknown } | null): unknown {
     if (propagate) throw propagate.error
-    return this._resolve(ctx, out)
+    // `out` was applied to the response already; applying again would drop hook headers.
+    return this._resolve(ctx, out, out)
   }
 
   /**
@@ -632,10 +649,10 @@ export class Bottle {
    * Turns `HTTPResponse`s and `HTTPError`s into a plain body: applies them to the
    * response and renders errors with the registered handler or the default page.
    */
-  _resolve(ctx: RequestContext, out: unknown): unknown {
+  _resolve(ctx: RequestContext, out: unknown, applied?: unknown): unknown {
     for (let depth = 0; depth < 8; depth++) {
       if (out instanceof HTTPError) {
-        out.apply(ctx.response)
+        if (out !== applied) out.apply(ctx.response)
         const handler = this.errorHandler.get(out.statusCode)
         if (!handler) return errorPage(ctx, out, this.debug)
         let rendered: unknown
@@ -652,7 +669,7 @@ export class Bottle {
         }
         out = rendered
       } else if (out instanceof HTTPResponse) {
-        out.apply(ctx.response)
+        if (out !== applied) out.apply(ctx.response)
         out = out.body
       } else {
         return out
@@ -707,17 +724,23 @@ function absoluteFormPath(url: string): string {
   }
 }
 
-function checkLimit(key: string, value: unknown): void {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < 0 ||
-    !Number.isInteger(value)
-  ) {
-    throw new RangeError(
-      `${key} must be a non-negative integer number of bytes, got ${String(value)}`
-    )
+/** The body limits a config dict sets, defaults filled in; a bad value throws. */
+function readLimits(config: ConfigDict): BodyLimits {
+  const out = { ...DEFAULT_LIMITS }
+  for (const key of Object.keys(out) as (keyof BodyLimits)[]) {
+    const value = config.get(key)
+    if (value !== undefined) {
+      checkLimit(key, value)
+      out[key] = value as number
+    }
   }
+  return out
+}
+
+/** Calls `fn` once the response is finished or its connection closed (now, if already). */
+function onceClosed(res: ServerResponse, fn: () => void): void {
+  if (res.destroyed || (res.writableFinished && !res.socket)) fn()
+  else res.once('close', fn)
 }
 
 function defaultLogError(error: unknown, request: BaseRequest): void {

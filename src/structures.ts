@@ -71,6 +71,14 @@ export class MultiDict<V = string> implements Iterable<string> {
     return this.append(key, value)
   }
 
+  /** The last value of `key`; when missing, adds `value` first (Bottle's `setdefault`). */
+  setdefault(key: string, value: V): V {
+    const values = this.dict.get(this.key(key))
+    if (values?.length) return values[values.length - 1]!
+    this.append(key, value)
+    return value
+  }
+
   /** Replaces every value of `key` with one. */
   replace(key: string, value: V): this {
     this.dict.set(this.key(key), [value])
@@ -182,14 +190,53 @@ const FORMS_PROXY: ProxyHandler<FormsDict> = {
   },
 }
 
-/** A case-insensitive `MultiDict` for HTTP headers; keys keep the spelling first given. */
+/**
+ * A case-insensitive `MultiDict` for HTTP headers; keys keep the spelling first given.
+ * As in Bottle, `set` replaces (use `append` to add a value), values are strings, and a
+ * CR, LF or NUL in a name or value is refused so no header can be split.
+ */
 export class HeaderDict extends MultiDict<string> {
   readonly #names = new Map<string, string>()
 
+  /** Builds a dict from an object, an iterable of pairs or another MultiDict. */
+  constructor(
+    init?:
+      Iterable<readonly [string, string]> | Record<string, string | string[]> | MultiDict<string>
+  ) {
+    // Private fields exist only after super(), so the values are added here.
+    super()
+    if (init) for (const [k, v] of new MultiDict<string>(init).allitems()) this.append(k, v)
+  }
+
   protected override key(key: string): string {
     const lower = key.toLowerCase()
-    if (!this.#names.has(lower)) this.#names.set(lower, key)
+    if (!this.#names.has(lower)) this.#names.set(lower, checkHeaderText('name', key))
     return lower
+  }
+
+  /** Adds a value (numbers become strings), keeping earlier ones. */
+  override append(key: string, value: string | number): this {
+    return super.append(key, checkHeaderText('value', String(value)))
+  }
+
+  /** Replaces every value of `key` (Bottle's `HeaderDict.__setitem__`). */
+  override set(key: string, value: string | number): this {
+    return this.replace(key, value)
+  }
+
+  /** Replaces every value of `key` with one. */
+  override replace(key: string, value: string | number): this {
+    return super.replace(key, checkHeaderText('value', String(value)))
+  }
+
+  /** The last value of `key`; when missing, sets `value` first. */
+  override setdefault(key: string, value: string | number): string {
+    return super.setdefault(key, checkHeaderText('value', String(value)))
+  }
+
+  /** Removes every header named in `names` (Bottle's `filter`). */
+  filter(names: Iterable<string>): void {
+    for (const name of names) this.delete(name)
   }
 
   /** The header name as first spelled. */
@@ -213,6 +260,15 @@ export class HeaderDict extends MultiDict<string> {
   override [Symbol.iterator](): Iterator<string> {
     return this.keys()
   }
+}
+
+const HEADER_BAD = /[\r\n\0]/
+
+function checkHeaderText(what: 'name' | 'value', text: string): string {
+  if (HEADER_BAD.test(text)) {
+    throw new TypeError(`Header ${what} ${JSON.stringify(text)} must not contain CR, LF or NUL`)
+  }
+  return text
 }
 
 /** Config keys and their value types; plugins extend it through declaration merging. */
@@ -339,26 +395,50 @@ export class ConfigDict {
   }
 
   /**
-   * Loads an INI file (Bottle's `load_config`): `[section]` becomes a key prefix, the
-   * section `[bottle]` (or `[DEFAULT]`) none; `;` and `#` start comments.
+   * Loads INI text as Bottle's `load_config` does with Python's ConfigParser: keys of
+   * `[bottle]` and `[ROOT]` go in as they are, keys of other sections get the section name
+   * as prefix, `[DEFAULT]` values apply to every section, keys are lower-cased; `#` and
+   * `;` start comment lines; `key = value` or `key: value`.
    */
   loadConfigText(text: string): this {
-    let section = ''
+    const defaults = new Map<string, string>()
+    const sections = new Map<string, Map<string, string>>()
+    let current: Map<string, string> | null = null
+    let lastKey: string | null = null
     for (const raw of text.split(/\r?\n/)) {
       const line = raw.trim()
       if (!line || line.startsWith(';') || line.startsWith('#')) continue
+      if (/^\s/.test(raw) && current && lastKey !== null) {
+        // An indented line continues the previous value.
+        current.set(lastKey, `${current.get(lastKey) ?? ''}\n${line}`)
+        continue
+      }
       const header = /^\[(.+)\]$/.exec(line)
       if (header) {
         const name = header[1]!.trim()
-        section = name === 'bottle' || name === 'DEFAULT' ? '' : name
+        if (name === 'DEFAULT') current = defaults
+        else {
+          current = sections.get(name) ?? new Map<string, string>()
+          sections.set(name, current)
+        }
+        lastKey = null
         continue
       }
       const eq = line.search(/[=:]/)
-      if (eq <= 0)
-        throw new SyntaxError(`Config line without "key = value": ${JSON.stringify(line)}`)
-      const key = line.slice(0, eq).trim()
-      const value = line.slice(eq + 1).trim()
-      this.set(section ? `${section}.${key}` : key, value)
+      if (eq <= 0 || !current) {
+        throw new SyntaxError(
+          `Config line outside a [section] or without "key = value": ${JSON.stringify(line)}`
+        )
+      }
+      lastKey = line.slice(0, eq).trim().toLowerCase()
+      current.set(lastKey, line.slice(eq + 1).trim())
+    }
+    for (const [section, values] of sections) {
+      const merged = new Map([...defaults, ...values])
+      for (const [key, value] of merged) {
+        const full = section === 'bottle' || section === 'ROOT' ? key : `${section}.${key}`
+        this.set(full.toLowerCase(), value)
+      }
     }
     return this
   }
@@ -377,22 +457,18 @@ export class ConfigDict {
   }
 
   /**
-   * Loads the upper-case exports of a module (Bottle's `load_module`): `DEBUG` becomes
-   * `debug` and nested objects flatten to dotted keys. `squash: false` keeps names as they are.
+   * Loads the upper-case exports of a module (Bottle's `load_module`). With `squash`
+   * (the default) nested objects flatten to dotted keys: `A = { B: { C: 3 } }` sets
+   * `'A.B.C'`; without it `'A'` holds the object.
    */
   async loadModule(specifier: string, squash = true): Promise<this> {
     const mod = (await import(specifier)) as Record<string, unknown>
-    const source = (mod.default && typeof mod.default === 'object' ? mod.default : mod) as Record<
-      string,
-      unknown
-    >
-    for (const key of Object.keys(source)) {
-      if (key !== key.toUpperCase()) continue
-      const value = source[key]
-      const name = squash ? key.toLowerCase() : key
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        this.loadDict(value as Record<string, unknown>, name)
-      } else this.set(name, value)
+    for (const key of Object.keys(mod)) {
+      if (key !== key.toUpperCase() || key === 'default') continue
+      const value = mod[key]
+      if (squash && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        this.loadDict(value as Record<string, unknown>, key)
+      } else this.set(key, value)
     }
     return this
   }

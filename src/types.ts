@@ -71,6 +71,13 @@ type WildcardParam<W extends string> = W extends `:${string}`
 
 type Merge<T> = { [K in keyof T]: T[K] }
 
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
+  x: infer I
+) => void
+  ? I
+  : never
+type IsUnion<T, C = T> = T extends unknown ? ([C] extends [T] ? false : true) : never
+
 /**
  * The params object inferred from a Bottle rule: `RouteParams<'/user/<id:int>'>` is
  * `{ id: number }`; `<x>`, `<x:path>` and `<x:re:...>` are strings; a non-literal rule
@@ -78,10 +85,17 @@ type Merge<T> = { [K in keyof T]: T[K] }
  */
 export type RouteParams<Rule extends string> = string extends Rule
   ? RouteArgs
+  : true extends IsUnion<Rule>
+    ? // Several rules share one callback: a wildcard missing from some rules may be absent.
+      Merge<Partial<UnionToIntersection<SingleRouteParams<Rule>>>>
+    : SingleRouteParams<Rule>
+
+type SingleRouteParams<Rule extends string> = string extends Rule
+  ? RouteArgs
   : Rule extends `${string}<${infer W}>${infer Rest}`
-    ? Merge<WildcardParam<W> & RouteParams<Rest>>
+    ? Merge<WildcardParam<W> & SingleRouteParams<Rest>>
     : Rule extends `${string}/:${infer Name}/${infer Rest}`
-      ? Merge<{ [K in Name]: string } & RouteParams<`/${Rest}`>>
+      ? Merge<{ [K in Name]: string } & SingleRouteParams<`/${Rest}`>>
       : Rule extends `${string}/:${infer Name}`
         ? { [K in Name]: string }
         : // eslint-disable-next-line @typescript-eslint/no-empty-object-type

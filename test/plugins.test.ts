@@ -262,7 +262,7 @@ describe('plugin API', () => {
     const app = setup()
     app.config.set('app.key', 'from-app')
     app.install({
-      apply: (cb: Callback, route: Route) => (args) =>
+      apply: (cb: Callback, route: Route) => (args: RouteArgs) =>
         `${String(cb({ ...args, test: route.config.get('test') }))}; ${String(route.config.get('app.key'))}`,
     })
     expect(await body(app, '/')).toBe('test:plugin.cfg; from-app')
