@@ -171,6 +171,12 @@ async function sendIterable(
     const error = err instanceof HTTPResponse ? err : app._internalError(ctx, err)
     return writeOutput(app, ctx, res, app._resolve(ctx, error))
   }
+  if (typeof first !== 'string' && !(first instanceof Uint8Array)) {
+    // Headers are not sent yet, so a bad first chunk can still become a proper 500.
+    await close()
+    const error = new HTTPError(500, `Unsupported response type: ${typeof first}`)
+    return writeOutput(app, ctx, res, app._resolve(ctx, error))
+  }
   const encode = (chunk: unknown): Uint8Array | string => {
     if (typeof chunk === 'string' || chunk instanceof Uint8Array) return chunk
     throw new TypeError(`Unsupported chunk type in a streamed response: ${typeof chunk}`)
@@ -189,7 +195,7 @@ async function sendIterable(
     let chunk = first
     for (;;) {
       if (aborted) break
-      if (!isEmptyChunk(chunk) && !res.write(encode(chunk))) {
+      if (!isEmptyChunk(chunk) && !res.write(encode(chunk)) && !res.destroyed) {
         await new Promise<void>((resolve) => {
           const done = (): void => {
             res.off('drain', done)
@@ -205,7 +211,7 @@ async function sendIterable(
       if (step.done) break
       chunk = step.value
     }
-    closed = closed || aborted
+    // Closed also when the client went away, so generator `finally` blocks run.
     await close()
     if (!aborted) res.end()
   } catch (err) {
