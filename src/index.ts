@@ -45,6 +45,7 @@ export {
   abort,
   redirect,
 } from './errors.js'
+export { staticFile, type StaticFileOptions } from './static.js'
 export { htmlEscape as htmlEscape } from './internal/http.js'
 // Plugins and servers
 export { JSONPlugin, TemplatePlugin, type JSONPluginOptions } from './plugins.js'
