@@ -213,7 +213,7 @@ describe('app config', () => {
   it('route config overlays app config, and route options become route config', async () => {
     const app = new Bottle()
     app.config.set('greeting', 'hello')
-    app.get('/a', ({}) => String(app.routes[0]!.config.get('greeting')))
+    app.get('/a', () => String(app.routes[0]!.config.get('greeting')))
     app.get('/b', { greeting: 'hi' }, () => String(app.routes[1]!.config.get('greeting')))
     const c = new TestClient(app)
     expect((await c.get('/a')).text()).toBe('hello')

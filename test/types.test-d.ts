@@ -10,6 +10,7 @@ describe('route params inferred from Bottle rules', () => {
     expectTypeOf<RouteParams<'/price/<x:float>'>>().toEqualTypeOf<{ x: number }>()
     expectTypeOf<RouteParams<'/static/<p:path>'>>().toEqualTypeOf<{ p: string }>()
     expectTypeOf<RouteParams<'/r/<r:re:[a-z]+>'>>().toEqualTypeOf<{ r: string }>()
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a rule without wildcards
     expectTypeOf<RouteParams<'/plain'>>().toEqualTypeOf<{}>()
     expectTypeOf<RouteParams<'/old/:name/x'>>().toEqualTypeOf<{ name: string }>()
   })
