@@ -1,117 +1,492 @@
 /**
- * Reading request bodies (Bottle's body handling and "Multipart Handling"): the body is
- * read after routing and before the callback, within the route's limits, so that
- * `request.body`, `forms`, `files` and `json` are synchronous in handlers.
+ * Reading request bodies (Bottle's `BaseRequest.body`, `POST` and "Multipart Handling",
+ * plus `FileUpload`). After routing and before the callback, `app.ts` calls `readBody`
+ * with the route's limits; the whole body is streamed into a `SpooledFile` (memory up to
+ * `memfileMax`, a temporary file beyond), multipart bodies through busboy with every
+ * file part spooled the same way. Handlers then read `request.body`, `forms`, `files`
+ * and `json` synchronously.
  *
- * Security: every size is bounded (`maxBodySize` for the whole body, checked against the
- * declared Content-Length before any byte is read); a limit hit is a 413, never a
- * silently truncated value; bad JSON is a 400 and `__proto__` keys stay plain data.
+ * Security: every size is bounded (whole body, parts, fields, files, field and file
+ * size, header pairs, urlencoded pairs) and a bad limit value throws at configuration
+ * time. A declared Content-Length over `maxBodySize` is refused before any byte is
+ * read. A limit hit is a 413, never a silently truncated value; every busboy throw and
+ * `error` event is a 400; a client abort rejects instead of hanging; temporary files
+ * are removed on errors, on aborts and (through `RequestBody.cleanup`, called by the
+ * app when the response closes) after the response. The caller still decides where an
+ * upload may be saved: `FileUpload.filename` is sanitised, `rawFilename` is not.
  * @module
  */
-import type { IncomingMessage } from 'node:http'
+import { randomBytes } from 'node:crypto'
+import { closeSync, constants as fsConstants, openSync, readSync } from 'node:fs'
+import { copyFile, open, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import busboy from 'busboy'
 import { HTTPError } from './errors.js'
-import { parseQuery } from './internal/url.js'
-import { FormsDict, MultiDict } from './structures.js'
+import { decodeSafe } from './internal/url.js'
+import { FormsDict, HeaderDict, MultiDict } from './structures.js'
 
 /** Limits applied while reading a body; from app config, overridable per route. */
 export interface BodyLimits {
-  /** The largest body accepted, in bytes (413 beyond). Default 1 MiB... */
+  /** The largest body accepted, in bytes (413 beyond). */
   maxBodySize: number
-  /** Bodies and parts larger than this spool to a temporary file. */
+  /** Bodies and file parts larger than this spool to a temporary file. */
   memfileMax: number
+  /** Most multipart parts (fields and files together). */
+  maxParts: number
+  /** Most form fields, multipart or urlencoded. */
+  maxFields: number
+  /** Most uploaded files. */
+  maxFiles: number
+  /** Largest form field value (and field name), in bytes. */
+  maxFieldSize: number
+  /** Largest single uploaded file, in bytes. */
+  maxFileSize: number
+  /** Most header lines per multipart part. */
+  maxHeaderPairs: number
 }
 
-/** Default limits. */
+/** Default limits: bounded everywhere, generous enough for ordinary forms. */
 export const DEFAULT_LIMITS: Readonly<BodyLimits> = Object.freeze({
   maxBodySize: 10 * 1024 * 1024,
   memfileMax: 102400,
+  maxParts: 1000,
+  maxFields: 1000,
+  maxFiles: 100,
+  maxFieldSize: 1024 * 1024,
+  maxFileSize: Infinity,
+  maxHeaderPairs: 2000,
 })
 
-/** An uploaded file from a multipart body. */
-export class FileUpload {
-  /** The form field name. */
-  readonly name: string
-  /** The client's file name as sent. */
-  readonly rawFilename: string
-  /** The part's headers. */
-  readonly headers: Record<string, string>
-  /** The content, when held in memory. */
-  readonly data: Buffer
+/** The config keys that hold body limits (and the query limit `request.query` uses). */
+export const LIMIT_KEYS: readonly string[] = [...Object.keys(DEFAULT_LIMITS), 'maxQueryParams']
 
-  constructor(
-    data: Buffer,
-    name: string,
-    rawFilename: string,
-    headers: Record<string, string> = {}
+/**
+ * Throws a `RangeError` unless `value` is a non-negative integer (or `Infinity` for the
+ * count and size limits other than `maxBodySize` and `memfileMax`).
+ *
+ * Security: a limit that silently turns off on `NaN` or a string is a fail-open bug
+ * (body-parser CVE-2026-12590); this check runs when the config value is set.
+ */
+export function checkLimit(key: string, value: unknown): void {
+  const infinityOk = key !== 'maxBodySize' && key !== 'memfileMax'
+  if (
+    typeof value !== 'number' ||
+    Number.isNaN(value) ||
+    value < 0 ||
+    (value === Infinity ? !infinityOk : !Number.isInteger(value))
   ) {
-    this.data = data
-    this.name = name
-    this.rawFilename = rawFilename
-    this.headers = headers
-  }
-
-  /** The part's Content-Type. */
-  get contentType(): string {
-    return this.headers['content-type'] ?? ''
-  }
-
-  /** The size in bytes. */
-  get contentLength(): number {
-    return this.data.length
-  }
-
-  /** A file name safe to use on the local disk (no paths, no odd characters). */
-  get filename(): string {
-    const base = this.rawFilename.split(/[\\/]/).pop() ?? ''
-    const cleaned = base
-      .normalize('NFKD')
-      .replace(/[^\w.\s-]/g, '')
-      .trim()
-      .replace(/[-\s]+/g, '-')
-      .replace(/^[.-]+|[.-]+$/g, '')
-    return cleaned.slice(0, 255) || 'empty'
+    throw new RangeError(
+      `${key} must be a non-negative integer${infinityOk ? ' (or Infinity)' : ''}, got ${
+        typeof value === 'string' ? JSON.stringify(value) : String(value)
+      }`
+    )
   }
 }
 
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json(?:-rpc)?\s*(?:;|$)/i
+// --- Spooled files -----------------------------------------------------------------
 
-/** A read body: bytes, a file-like reader over them, and the parsed forms and JSON. */
-export class RequestBody {
-  /** The raw body bytes. */
-  readonly buffer: Buffer
+let tempCounter = 0
+
+function tempPath(): string {
+  return join(
+    tmpdir(),
+    `bottle-ts-${process.pid}-${++tempCounter}-${randomBytes(6).toString('hex')}`
+  )
+}
+
+/**
+ * Bytes held in memory or, past a threshold, in a temporary file: what `request.body`
+ * and `FileUpload.file` read from. Reads are synchronous (the data is already here) and
+ * keep a position, like a Python file object.
+ */
+export class SpooledFile {
+  /** The bytes, when held in memory; `null` when they are in `path`. */
+  readonly memory: Buffer | null
+  /** The temporary file holding the bytes, or `null` when in memory. */
+  readonly path: string | null
+  /** The size in bytes. */
+  readonly size: number
   #pos = 0
-  #forms: FormsDict | null = null
-  #files: MultiDict<FileUpload> | null = null
-  #json: { value: unknown } | null = null
-  #contentType: string
+  #fd: number | null = null
+  #removed = false
 
-  constructor(buffer: Buffer, contentType: string) {
-    this.buffer = buffer
-    this.#contentType = contentType
+  /** Wraps bytes in memory, or a temporary file of `size` bytes. */
+  constructor(memory: Buffer | null, path: string | null = null, size = memory?.length ?? 0) {
+    this.memory = memory
+    this.path = path
+    this.size = size
   }
 
   /** Reads up to `size` bytes (all that is left by default) from the current position. */
   read(size = -1): Buffer {
-    const end = size < 0 ? this.buffer.length : Math.min(this.buffer.length, this.#pos + size)
-    const out = this.buffer.subarray(this.#pos, end)
-    this.#pos = end
+    const end = size < 0 ? this.size : Math.min(this.size, this.#pos + size)
+    const length = Math.max(0, end - this.#pos)
+    let out: Buffer
+    if (this.memory) {
+      out = this.memory.subarray(this.#pos, this.#pos + length)
+    } else {
+      out = Buffer.allocUnsafe(length)
+      let done = 0
+      const fd = this.#openFd()
+      while (done < length) {
+        const n = readSync(fd, out, done, length - done, this.#pos + done)
+        if (n === 0) break
+        done += n
+      }
+      out = out.subarray(0, done)
+    }
+    this.#pos += out.length
     return out
   }
 
-  /** Moves the read position. */
-  seek(offset: number): void {
-    this.#pos = Math.max(0, Math.min(offset, this.buffer.length))
+  /** Moves the position: from the start (`whence` 0), the current position (1) or the end (2). */
+  seek(offset: number, whence: 0 | 1 | 2 = 0): number {
+    const base = whence === 0 ? 0 : whence === 1 ? this.#pos : this.size
+    this.#pos = Math.max(0, Math.min(base + offset, this.size))
+    return this.#pos
   }
 
-  /** The read position. */
+  /** The current position. */
   tell(): number {
     return this.#pos
   }
 
-  /** Rewinds to the start and returns itself. */
-  rewind(): this {
+  /** Every byte, whatever the position (reads the temporary file when spooled). */
+  get buffer(): Buffer {
+    if (this.memory) return this.memory
+    const pos = this.#pos
     this.#pos = 0
+    const all = this.read()
+    this.#pos = pos
+    return all
+  }
+
+  /** A new readable stream over all the bytes, for piping large uploads. */
+  stream(options: { highWaterMark?: number } = {}): Readable {
+    if (this.memory) return Readable.from([this.memory], { objectMode: false })
+    if (this.#removed) throw new Error('The temporary file of this upload was already removed')
+    // A file stream opens its own descriptor, so it is unaffected by read()/seek().
+    return Readable.from(readFileChunks(this.path!, this.size, options.highWaterMark ?? 65536))
+  }
+
+  /** Closes the descriptor and deletes the temporary file; safe to call twice. */
+  async remove(): Promise<void> {
+    this.#closeFd()
+    if (this.path && !this.#removed) {
+      this.#removed = true
+      await unlink(this.path).catch(() => undefined)
+    }
+  }
+
+  #openFd(): number {
+    if (this.#removed) throw new Error('The temporary file of this upload was already removed')
+    return (this.#fd ??= openSync(this.path!, 'r'))
+  }
+
+  #closeFd(): void {
+    if (this.#fd !== null) {
+      closeSync(this.#fd)
+      this.#fd = null
+    }
+  }
+}
+
+async function* readFileChunks(path: string, size: number, chunk: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r')
+  try {
+    for (let pos = 0; pos < size;) {
+      const buf = Buffer.allocUnsafe(Math.min(chunk, size - pos))
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
+      if (bytesRead === 0) break
+      pos += bytesRead
+      yield buf.subarray(0, bytesRead)
+    }
+  } finally {
+    await fh.close()
+  }
+}
+
+/** A writable sink that keeps bytes in memory up to `threshold`, then moves to a temp file. */
+class Spool extends Writable {
+  readonly #threshold: number
+  readonly #chunks: Buffer[] = []
+  #size = 0
+  #fh: FileHandle | null = null
+  #path: string | null = null
+  #inflight: Promise<void> | null = null
+  readonly #track: (path: string) => void
+
+  constructor(threshold: number, track: (path: string) => void) {
+    super({ highWaterMark: 64 * 1024 })
+    this.#threshold = threshold
+    this.#track = track
+  }
+
+  get size(): number {
+    return this.#size
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
+    this.#size += chunk.length
+    if (this.#path === null && this.#size <= this.#threshold) {
+      this.#chunks.push(chunk)
+      cb()
+      return
+    }
+    const write = this.#toDisk(chunk)
+    this.#inflight = write.catch(() => undefined)
+    write.then(() => cb(), cb)
+  }
+
+  async #toDisk(chunk: Buffer): Promise<void> {
+    if (this.#path === null) {
+      const path = tempPath()
+      this.#path = path
+      this.#track(path)
+      // 'wx': never follow or reuse an existing file; 0o600: other users cannot read uploads.
+      this.#fh = await open(path, 'wx', 0o600)
+      const pending = this.#chunks.splice(0)
+      if (pending.length) await this.#writeAll(Buffer.concat(pending))
+    }
+    await this.#writeAll(chunk)
+  }
+
+  async #writeAll(data: Buffer): Promise<void> {
+    for (let done = 0; done < data.length;) {
+      // Destroyed while a write was in flight: stop; _destroy closes the handle.
+      if (this.destroyed || !this.#fh) throw new Error('Upload aborted')
+      const { bytesWritten } = await this.#fh.write(data, done)
+      done += bytesWritten
+    }
+  }
+
+  override _final(cb: (error?: Error | null) => void): void {
+    this.#close().then(() => cb(), cb)
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    // Wait for an in-flight open or write, so no descriptor is opened after we closed.
+    void (this.#inflight ?? Promise.resolve())
+      .then(() => this.#close())
+      .then(
+        () => cb(error),
+        () => cb(error)
+      )
+  }
+
+  async #close(): Promise<void> {
+    const fh = this.#fh
+    this.#fh = null
+    if (fh) await fh.close()
+  }
+
+  /** The spooled bytes; call after 'finish'. */
+  result(): SpooledFile {
+    if (this.#path) return new SpooledFile(null, this.#path, this.#size)
+    return new SpooledFile(
+      this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)
+    )
+  }
+}
+
+// --- FileUpload --------------------------------------------------------------------
+
+/** Options of `FileUpload.save`. */
+export interface SaveOptions {
+  /** Replace an existing file (default `false`: refuse with an error). */
+  overwrite?: boolean
+  /** Bytes per chunk when copying into a stream (default 65536). */
+  chunkSize?: number
+}
+
+/** An uploaded file from a multipart body (Bottle's `FileUpload`). */
+export class FileUpload {
+  /** The file content: synchronous `read()`/`seek()`, `stream()`, and `path` when spooled. */
+  readonly file: SpooledFile
+  /** The form field name. */
+  readonly name: string
+  /** The client's file name as sent: untrusted, may hold paths and any character. */
+  readonly rawFilename: string
+  /** The part's headers. */
+  readonly headers: HeaderDict
+
+  /** An upload of `file` for field `name`, as the client named it in `rawFilename`. */
+  constructor(
+    file: SpooledFile | Buffer,
+    name: string,
+    rawFilename: string,
+    headers: HeaderDict | Record<string, string> = {}
+  ) {
+    this.file = Buffer.isBuffer(file) ? new SpooledFile(file) : file
+    this.name = name
+    this.rawFilename = rawFilename
+    this.headers = headers instanceof HeaderDict ? headers : new HeaderDict(Object.entries(headers))
+  }
+
+  /** The part's Content-Type (`''` when not sent). */
+  get contentType(): string {
+    return this.headers.get('Content-Type', '')
+  }
+
+  /** The size in bytes. */
+  get contentLength(): number {
+    return this.file.size
+  }
+
+  /** A part header, or `fallback`. */
+  getHeader(name: string, fallback?: string): string | undefined {
+    return this.headers.get(name, fallback)
+  }
+
+  /**
+   * A file name safe for the local disk, as Bottle builds it: accents folded to ASCII,
+   * other non-ASCII dropped, no directory parts, only letters, digits, `-`, `_`, `.`
+   * and spaces, runs of `-` and spaces as one `-`, no leading or trailing `.` or `-`, at
+   * most 255 characters, and `'empty'` when nothing is left.
+   */
+  get filename(): string {
+    let name = this.rawFilename.normalize('NFKD').replace(/[\u0080-\uffff]/g, '')
+    name = name.replace(/\\/g, '/')
+    name = name.slice(name.lastIndexOf('/') + 1)
+    name = name
+      .replace(/[^a-zA-Z0-9\-_.\s]/g, '')
+      .trim()
+      .replace(/[-\s]+/g, '-')
+      .replace(/^[.-]+|[.-]+$/g, '')
+    return name.slice(0, 255) || 'empty'
+  }
+
+  /**
+   * Saves the upload: into a directory (under `filename`), to a file path, or into a
+   * writable stream. An existing file is never replaced unless `overwrite` is set.
+   *
+   * Security: the target is opened exclusively (`wx`), so a file created between check
+   * and write is not overwritten either. Whether a directory is a safe place is the
+   * caller's decision.
+   */
+  async save(
+    destination: string | NodeJS.WritableStream,
+    options: SaveOptions = {}
+  ): Promise<void> {
+    const { overwrite = false, chunkSize = 65536 } = options
+    if (typeof destination !== 'string') {
+      await pipeline(this.file.stream({ highWaterMark: chunkSize }), destination, { end: false })
+      return
+    }
+    let target = destination
+    const info = await stat(destination).catch(() => null)
+    if (info?.isDirectory()) target = join(destination, this.filename)
+    try {
+      if (this.file.path) {
+        await copyFile(this.file.path, target, overwrite ? 0 : fsConstants.COPYFILE_EXCL)
+      } else {
+        await writeFile(target, this.file.buffer, { flag: overwrite ? 'w' : 'wx' })
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw Object.assign(new Error(`File exists: ${target}`), { code: 'EEXIST', path: target })
+      }
+      throw err
+    }
+  }
+}
+
+// --- Content types -----------------------------------------------------------------
+
+const MEDIA_TYPE = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+$/
+
+/**
+ * The media type essence of a Content-Type value (`type/subtype`, lower-case), or `''`
+ * when the value is not a valid media type. The one parser every body consumer uses.
+ */
+export function mediaType(contentType: string | undefined): string {
+  if (!contentType) return ''
+  const semi = contentType.indexOf(';')
+  const essence = (semi === -1 ? contentType : contentType.slice(0, semi))
+    .replace(/^[ \t]+|[ \t]+$/g, '')
+    .toLowerCase()
+  return MEDIA_TYPE.test(essence) ? essence : ''
+}
+
+/** Whether a Content-Type is JSON: `application/json`, `application/json-rpc` or `*\/*+json`. */
+export function isJsonType(contentType: string | undefined): boolean {
+  const type = mediaType(contentType)
+  return type === 'application/json' || type === 'application/json-rpc' || type.endsWith('+json')
+}
+
+// --- RequestBody ---------------------------------------------------------------------
+
+/** The parsed forms and files of a multipart body. */
+interface Parsed {
+  forms: FormsDict
+  files: MultiDict<FileUpload>
+}
+
+/**
+ * A read body: a seekable reader over the bytes (`read()`, `seek()`, `buffer`) plus the
+ * parsed `forms`, `files` and `json`.
+ */
+export class RequestBody {
+  /** The raw bytes, spooled to disk past `memfileMax`. */
+  readonly file: SpooledFile
+  readonly #contentType: string
+  readonly #maxFields: number
+  #parsed: Parsed | null
+  #json: { value: unknown } | null = null
+  #post: MultiDict<string | FileUpload> | null = null
+  #cleaned = false
+
+  /** A body over `file` (or bytes) with the request's Content-Type. */
+  constructor(
+    file: SpooledFile | Buffer,
+    contentType: string,
+    parsed: Parsed | null = null,
+    maxFields = DEFAULT_LIMITS.maxFields
+  ) {
+    this.file = Buffer.isBuffer(file) ? new SpooledFile(file) : file
+    this.#contentType = contentType
+    this.#parsed = parsed
+    this.#maxFields = maxFields
+  }
+
+  /** All the body bytes. */
+  get buffer(): Buffer {
+    return this.file.buffer
+  }
+
+  /** The body size in bytes. */
+  get length(): number {
+    return this.file.size
+  }
+
+  /** Reads up to `size` bytes (all that is left by default) from the current position. */
+  read(size = -1): Buffer {
+    return this.file.read(size)
+  }
+
+  /** Moves the read position (`whence`: 0 start, 1 current, 2 end). */
+  seek(offset: number, whence: 0 | 1 | 2 = 0): number {
+    return this.file.seek(offset, whence)
+  }
+
+  /** The read position. */
+  tell(): number {
+    return this.file.tell()
+  }
+
+  /** Rewinds to the start and returns itself (`request.body` does this on every access). */
+  rewind(): this {
+    this.file.seek(0)
     return this
+  }
+
+  /** A readable stream over the body bytes. */
+  stream(): Readable {
+    return this.file.stream()
   }
 
   /** The body as UTF-8 text. */
@@ -119,46 +494,114 @@ export class RequestBody {
     return this.buffer.toString('utf8')
   }
 
-  /** The JSON value for JSON media types, `null` otherwise; invalid JSON is a 400. */
+  /**
+   * The JSON value for JSON media types, `null` otherwise or when the body is empty.
+   * Invalid JSON and `__proto__` keys are a 400.
+   */
   json(contentType = this.#contentType): unknown {
-    if (!JSON_TYPE.test(contentType)) return null
+    if (!isJsonType(contentType)) return null
     if (this.#json) return this.#json.value
-    if (!this.buffer.length) return (this.#json = { value: null }).value
-    try {
-      return (this.#json = { value: JSON.parse(this.buffer.toString('utf8')) as unknown }).value
-    } catch (err) {
-      throw new HTTPError(400, `Invalid JSON: ${(err as Error).message}`, err)
-    }
+    if (!this.file.size) return (this.#json = { value: null }).value
+    return (this.#json = { value: parseJson(this.buffer.toString('utf8')) }).value
   }
 
-  /** Urlencoded (or multipart) form fields. */
+  /** Form fields: multipart fields, or the urlencoded pairs of any other body. */
   get forms(): FormsDict {
-    if (this.#forms) return this.#forms
-    const forms = FormsDict.create()
-    if (!this.#contentType.startsWith('multipart/') && !JSON_TYPE.test(this.#contentType)) {
-      parseQuery(this.buffer.toString('utf8'), (k, v) => forms.append(k, v))
-    }
-    return (this.#forms = forms)
+    return this.#parse().forms
   }
 
-  /** Uploaded files. */
+  /** Uploaded files (multipart only). */
   get files(): MultiDict<FileUpload> {
-    return (this.#files ??= new MultiDict<FileUpload>())
+    return this.#parse().files
   }
 
-  /** Fields and files together. */
+  /** Fields and files together, in the order Bottle's `POST` gives them. */
   get post(): MultiDict<string | FileUpload> {
+    if (this.#post) return this.#post
     const all = new MultiDict<string | FileUpload>()
     for (const [k, v] of this.forms.allitems()) all.append(k, v)
     for (const [k, v] of this.files.allitems()) all.append(k, v)
-    return all
+    return (this.#post = all)
   }
 
-  /** Removes temporary files. */
-  async cleanup(): Promise<void> {}
+  #parse(): Parsed {
+    if (this.#parsed) return this.#parsed
+    const forms = FormsDict.create()
+    // As Bottle: any body that is not multipart (and here, not JSON) is read as urlencoded.
+    if (this.file.size && !isJsonType(this.#contentType)) {
+      const text = this.buffer.toString('utf8')
+      const count = parseUrlencoded(text, (k, v) => forms.append(k, v), this.#maxFields)
+      if (count > this.#maxFields) {
+        throw new HTTPError(413, `Too many form fields (limit ${this.#maxFields})`)
+      }
+    }
+    return (this.#parsed = { forms, files: new MultiDict<FileUpload>() })
+  }
+
+  /** Removes the temporary files of the body and its uploads; safe to call twice. */
+  async cleanup(): Promise<void> {
+    if (this.#cleaned) return
+    this.#cleaned = true
+    const files = this.#parsed ? [...this.#parsed.files.allitems()].map(([, f]) => f.file) : []
+    await Promise.all([this.file.remove(), ...files.map((f) => f.remove())])
+  }
 }
 
-const EMPTY = Buffer.alloc(0)
+/** An empty body, for requests without one. */
+export function emptyBody(contentType = ''): RequestBody {
+  return new RequestBody(new SpooledFile(Buffer.alloc(0)), contentType)
+}
+
+const PROTO_HINT = /__proto__|constructor|\\u/
+
+/** `JSON.parse` that refuses `__proto__` and `constructor.prototype` keys with a 400. */
+function parseJson(text: string): unknown {
+  try {
+    if (!PROTO_HINT.test(text)) return JSON.parse(text) as unknown
+    return JSON.parse(text, function (this: unknown, key: string, value: unknown) {
+      if (key === '__proto__') throw new SyntaxError('"__proto__" keys are not allowed')
+      if (
+        key === 'constructor' &&
+        value !== null &&
+        typeof value === 'object' &&
+        Object.hasOwn(value, 'prototype')
+      ) {
+        throw new SyntaxError('"constructor.prototype" keys are not allowed')
+      }
+      return value
+    }) as unknown
+  } catch (err) {
+    throw new HTTPError(400, `Invalid JSON: ${(err as Error).message}`, err)
+  }
+}
+
+/**
+ * Splits an urlencoded string on `&` only (`;` is data, Bottle CVE-2020-28473), with an
+ * early stop past `max` pairs so a huge body never becomes a huge array. Returns the
+ * number of pairs seen (more than `max` means the limit was hit).
+ */
+export function parseUrlencoded(
+  text: string,
+  into: (key: string, value: string) => void,
+  max = Infinity
+): number {
+  let count = 0
+  let start = 0
+  while (start <= text.length) {
+    let end = text.indexOf('&', start)
+    if (end === -1) end = text.length
+    if (end > start) {
+      if (++count > max) return count
+      const eq = text.indexOf('=', start)
+      if (eq === -1 || eq > end) into(decodeSafe(text.slice(start, end), true), '')
+      else into(decodeSafe(text.slice(start, eq), true), decodeSafe(text.slice(eq + 1, end), true))
+    }
+    start = end + 1
+  }
+  return count
+}
+
+// --- Reading -------------------------------------------------------------------------
 
 /** Whether a request carries a body to read. */
 export function hasBody(req: IncomingMessage): boolean {
@@ -169,58 +612,257 @@ export function hasBody(req: IncomingMessage): boolean {
   )
 }
 
-/** An empty body, for requests without one. */
-export function emptyBody(contentType: string): RequestBody {
-  return new RequestBody(EMPTY, contentType)
+/** The headers that make a refusal close the connection, so no unread body is parsed as a request. */
+const CLOSE = { Connection: 'close' }
+
+function tooLarge(message: string): HTTPError {
+  return new HTTPError(413, message, undefined, undefined, CLOSE)
 }
 
-/** Reads the whole body within the limits. */
-export function readBody(req: IncomingMessage, limits: BodyLimits): Promise<RequestBody> {
-  const contentType = (req.headers['content-type'] ?? '').toLowerCase()
-  const declared = Number(req.headers['content-length'] ?? -1)
-  if (declared > limits.maxBodySize) {
-    return Promise.reject(tooLarge(limits.maxBodySize))
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length
-      if (size > limits.maxBodySize) {
-        cleanup()
-        req.resume()
-        reject(tooLarge(limits.maxBodySize))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = (): void => {
-      cleanup()
-      resolve(
-        new RequestBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), contentType)
+function badRequest(message: string, cause?: unknown): HTTPError {
+  return new HTTPError(400, message, cause, undefined, CLOSE)
+}
+
+/** Options of `readBody` beyond the limits. */
+export interface ReadBodyOptions {
+  /** The response, for `100 Continue` once the body is accepted. */
+  res?: ServerResponse
+}
+
+const CONTINUE = /^100-continue$/i
+
+/**
+ * Reads the whole body within `limits` into a `RequestBody`. Rejects with an HTTPError
+ * (400 malformed or aborted, 413 over a limit) after removing any temporary file.
+ */
+export function readBody(
+  req: IncomingMessage,
+  limits: BodyLimits,
+  options: ReadBodyOptions = {}
+): Promise<RequestBody> {
+  const contentType = req.headers['content-type'] ?? ''
+  const declared = req.headers['content-length']
+  if (declared !== undefined && Number(declared) > limits.maxBodySize) {
+    return Promise.reject(
+      tooLarge(
+        `Request body too large: Content-Length ${declared} exceeds the limit of ${limits.maxBodySize} bytes`
       )
-    }
-    const onError = (err: Error): void => {
-      cleanup()
-      reject(new HTTPError(400, `Error reading the request body: ${err.message}`, err))
-    }
-    const onAborted = (): void => {
-      cleanup()
-      reject(new HTTPError(400, 'Request aborted by the client'))
-    }
-    const cleanup = (): void => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
-      req.off('aborted', onAborted)
-    }
-    req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
-    req.on('aborted', onAborted)
-  })
+    )
+  }
+  const res = options.res
+  if (res && CONTINUE.test(req.headers.expect ?? '') && !sent100(res)) res.writeContinue()
+  if (mediaType(contentType) === 'multipart/form-data') {
+    return readMultipart(req, limits, contentType)
+  }
+  return readRaw(req, limits, contentType)
 }
 
-function tooLarge(limit: number): HTTPError {
-  return new HTTPError(413, `Request body too large (limit ${limit} bytes)`)
+function sent100(res: ServerResponse): boolean {
+  // Node sends 100 Continue itself unless the server handles 'checkContinue'.
+  return (res as unknown as { _sent100?: boolean })._sent100 === true
+}
+
+/**
+ * Feeds `req` into `sink` with backpressure and watches for limits and aborts. Resolves
+ * once the request ended and `sink` finished; `fail` aborts everything once.
+ */
+function feed(
+  req: IncomingMessage,
+  sink: Writable,
+  maxBodySize: number,
+  onFail: (err: HTTPError) => void
+): { fail: (err: HTTPError) => void; done: Promise<void> } {
+  let failed = false
+  let size = 0
+  let settle!: { resolve: () => void; reject: (e: HTTPError) => void }
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+  const fail = (err: HTTPError): void => {
+    if (failed) return
+    failed = true
+    detach()
+    // Discard whatever is still in flight; the 413/400 closes the connection.
+    req.resume()
+    onFail(err)
+    settle.reject(err)
+  }
+  const onData = (chunk: Buffer): void => {
+    size += chunk.length
+    if (size > maxBodySize) {
+      fail(tooLarge(`Request body too large: more than the limit of ${maxBodySize} bytes`))
+      return
+    }
+    if (!sink.write(chunk)) req.pause()
+  }
+  const onDrain = (): void => {
+    if (!failed) req.resume()
+  }
+  const onEnd = (): void => {
+    if (!failed) sink.end()
+  }
+  const onClose = (): void => {
+    if (!req.complete)
+      fail(badRequest('The client closed the connection before the body was complete'))
+  }
+  const onReqError = (err: Error): void =>
+    fail(badRequest(`Error reading the request body: ${err.message}`, err))
+  const onSinkError = (err: Error): void => {
+    fail(err instanceof HTTPError ? err : badRequest(`Malformed request body: ${err.message}`, err))
+  }
+  const onFinish = (): void => {
+    if (!failed) {
+      detach()
+      settle.resolve()
+    }
+  }
+  const detach = (): void => {
+    req.off('data', onData)
+    req.off('end', onEnd)
+    req.off('close', onClose)
+    req.off('error', onReqError)
+    sink.off('drain', onDrain)
+    sink.off('finish', onFinish)
+  }
+  req.on('data', onData)
+  req.on('end', onEnd)
+  req.on('close', onClose)
+  req.on('error', onReqError)
+  sink.on('drain', onDrain)
+  sink.on('error', onSinkError)
+  sink.on('finish', onFinish)
+  if (req.readableEnded) onEnd()
+  return { fail, done }
+}
+
+function readRaw(
+  req: IncomingMessage,
+  limits: BodyLimits,
+  contentType: string
+): Promise<RequestBody> {
+  const temps: string[] = []
+  const spool = new Spool(limits.memfileMax, (p) => temps.push(p))
+  const { done } = feed(req, spool, limits.maxBodySize, () => {
+    spool.destroy()
+  })
+  return done.then(
+    () => new RequestBody(spool.result(), contentType, null, limits.maxFields),
+    async (err: unknown) => {
+      await removeAll(temps, spool)
+      throw err
+    }
+  )
+}
+
+async function removeAll(paths: string[], ...streams: Writable[]): Promise<void> {
+  await Promise.all(
+    streams.map((s) =>
+      s.closed || s.writableFinished
+        ? Promise.resolve()
+        : new Promise<void>((r) => s.once('close', () => r()))
+    )
+  )
+  await Promise.all(paths.map((p) => unlink(p).catch(() => undefined)))
+}
+
+const BAD_FILENAME = /[\r\n\0]/
+
+function readMultipart(
+  req: IncomingMessage,
+  limits: BodyLimits,
+  contentType: string
+): Promise<RequestBody> {
+  let bb: busboy.Busboy
+  try {
+    bb = busboy({
+      headers: { ...req.headers, 'content-type': contentType },
+      preservePath: true,
+      defParamCharset: 'utf8',
+      limits: {
+        fieldNameSize: limits.maxFieldSize,
+        // busboy flags a value as truncated once it reaches the limit, so allow one more byte.
+        fieldSize: limits.maxFieldSize + 1,
+        fileSize: limits.maxFileSize + 1,
+        fields: limits.maxFields,
+        files: limits.maxFiles,
+        parts: limits.maxParts + 1,
+        headerPairs: limits.maxHeaderPairs,
+      },
+    })
+  } catch (err) {
+    req.resume()
+    return Promise.reject(badRequest(`Invalid multipart request: ${(err as Error).message}`, err))
+  }
+  const temps: string[] = []
+  const spools: Spool[] = []
+  const pending: Promise<void>[] = []
+  const forms = FormsDict.create()
+  const files = new MultiDict<FileUpload>()
+  let failure: HTTPError | null = null
+  const { fail, done } = feed(req, bb, limits.maxBodySize, (err) => {
+    failure = err
+    for (const s of spools) s.destroy()
+    // Never destroy req itself: that would close the socket before the error is sent.
+    bb.removeAllListeners('file')
+    bb.removeAllListeners('field')
+    bb.on('error', () => undefined)
+    bb.destroy()
+  })
+
+  bb.on('field', (name: string | undefined, value: string, info: busboy.FieldInfo) => {
+    if (!name) return fail(badRequest('Multipart field without a name'))
+    if (info.nameTruncated)
+      return fail(tooLarge(`Multipart field name too long (limit ${limits.maxFieldSize} bytes)`))
+    if (info.valueTruncated) {
+      return fail(tooLarge(`Form field "${name}" too large (limit ${limits.maxFieldSize} bytes)`))
+    }
+    forms.append(name, value)
+  })
+  bb.on('file', (name: string | undefined, stream: Readable, info: busboy.FileInfo) => {
+    if (!name) {
+      stream.resume()
+      return fail(badRequest('Multipart file part without a name'))
+    }
+    const raw = info.filename ?? ''
+    if (BAD_FILENAME.test(raw)) {
+      stream.resume()
+      return fail(badRequest('Multipart filename contains CR, LF or NUL'))
+    }
+    const spool = new Spool(limits.memfileMax, (p) => temps.push(p))
+    spools.push(spool)
+    stream.on('limit', () => {
+      fail(tooLarge(`Uploaded file "${name}" too large (limit ${limits.maxFileSize} bytes)`))
+    })
+    pending.push(
+      pipeline(stream, spool).then(
+        () => {
+          const headers = new HeaderDict()
+          headers.append('Content-Disposition', `form-data; name="${name}"; filename="${raw}"`)
+          headers.append('Content-Type', info.mimeType)
+          files.append(name, new FileUpload(spool.result(), name, raw, headers))
+        },
+        (err: unknown) =>
+          fail(badRequest(`Error receiving upload "${name}": ${(err as Error).message}`, err))
+      )
+    )
+  })
+  bb.on('partsLimit', () => fail(tooLarge(`Too many multipart parts (limit ${limits.maxParts})`)))
+  bb.on('filesLimit', () => fail(tooLarge(`Too many uploaded files (limit ${limits.maxFiles})`)))
+  bb.on('fieldsLimit', () => fail(tooLarge(`Too many form fields (limit ${limits.maxFields})`)))
+
+  return done
+    .then(() => Promise.all(pending))
+    .then(() => {
+      // A limit or error may have been hit while the last file was spooling.
+      if (failure) throw failure
+      return new RequestBody(
+        new SpooledFile(Buffer.alloc(0)),
+        contentType,
+        { forms, files },
+        limits.maxFields
+      )
+    })
+    .catch(async (err: unknown) => {
+      await Promise.allSettled(pending)
+      await removeAll(temps, ...spools)
+      throw err instanceof HTTPError ? err : badRequest(`Malformed multipart body: ${String(err)}`)
+    })
 }

@@ -8,14 +8,13 @@ import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import { parse as parseCookies } from 'cookie'
 import type { Bottle } from './app.js'
-import type { RequestBody } from './body.js'
+import { emptyBody, type FileUpload, type RequestBody } from './body.js'
 import { cookieDecode } from './cookies.js'
 import { BottleException, HTTPError } from './errors.js'
 import { compileTrust, forwardedChain, trustsPeer, type TrustFn } from './internal/proxy.js'
 import { decodeSafe, parseQuery, quotePath } from './internal/url.js'
 import type { Route } from './router.js'
 import { FormsDict, HeaderDict, type MultiDict } from './structures.js'
-import type { FileUpload } from './body.js'
 
 /** Options of `request.getCookie`. */
 export interface GetCookieOptions<D> {
@@ -291,36 +290,43 @@ export class BaseRequest {
   }
 
   #bodyOrThrow(): RequestBody {
-    if (!this._body) {
-      throw new BottleException(
-        'The request body is not available here: it is read after routing, before the callback',
-        'BOTTLE_BODY_NOT_READ'
-      )
-    }
-    return this._body
+    if (this._body) return this._body
+    // Routed requests without a body read as an empty one; before routing there is none yet.
+    if (this.route) return (this._body = emptyBody(this.contentType))
+    throw new BottleException(
+      'The request body is not available here: it is read after routing, before the callback',
+      'BOTTLE_BODY_NOT_READ'
+    )
   }
 
   /** Whether the body has been read (it is, by the time a route callback runs). */
   get bodyRead(): boolean {
-    return this._body !== null
+    return this._body !== null || this.route !== null
   }
 
-  /** The body as a seekable reader (`read()`, `seek()`), and `.buffer` for the bytes. */
+  /**
+   * The body as a seekable reader, rewound on every access: `read(size?)`, `seek()`,
+   * `tell()`, `text()`, `stream()`, and `.buffer` for all the bytes. Past `memfileMax`
+   * it reads from a temporary file. Empty for multipart bodies (see `forms`, `files`).
+   */
   get body(): RequestBody {
     return this.#bodyOrThrow().rewind()
   }
 
-  /** The parsed JSON body, or `null` unless the media type is JSON. Invalid JSON is a 400. */
+  /**
+   * The parsed JSON body, or `null` unless the media type is JSON (`application/json`,
+   * `application/json-rpc`, `+json`) and the body is not empty. Invalid JSON is a 400.
+   */
   get json(): unknown {
     return this.#bodyOrThrow().json(this.contentType)
   }
 
-  /** Form fields from a urlencoded or multipart body (files excluded). */
+  /** Form fields from a urlencoded or multipart body (files excluded); UTF-8 strings. */
   get forms(): FormsDict {
     return this.#bodyOrThrow().forms
   }
 
-  /** Uploaded files from a multipart body. */
+  /** Uploaded files from a multipart body, by field name. */
   get files(): MultiDict<FileUpload> {
     return this.#bodyOrThrow().files
   }
@@ -333,7 +339,7 @@ export class BaseRequest {
   /** Query parameters then form fields; on a conflict the form value wins. */
   get params(): FormsDict {
     const dict = FormsDict.create(this.query)
-    if (this._body) for (const [k, v] of this._body.forms.allitems()) dict.append(k, v)
+    if (this._body || this.route) for (const [k, v] of this.forms.allitems()) dict.append(k, v)
     return dict
   }
 }

@@ -19,7 +19,7 @@ import { HeaderDict } from './structures.js'
 export interface SetCookieOptions {
   /** Sign the value with this secret (HMAC-SHA256 over JSON); any JSON value may be stored. */
   secret?: string | Buffer
-  /** Lifetime in seconds. */
+  /** Lifetime in seconds (Bottle's `max_age`). */
   maxAge?: number
   /** Expiry as a Date, a timestamp in seconds or an HTTP date string. */
   expires?: Date | number | string
@@ -29,15 +29,25 @@ export interface SetCookieOptions {
   path?: string
   /** Only over HTTPS. */
   secure?: boolean
-  /** Hidden from JavaScript. */
+  /** Hidden from JavaScript (Bottle's spelling). */
+  httponly?: boolean
+  /** Same as `httponly`. */
   httpOnly?: boolean
-  /** `'lax'`, `'strict'` or `'none'`. */
-  sameSite?: 'lax' | 'strict' | 'none' | 'Lax' | 'Strict' | 'None' | boolean
+  /** `'lax'`, `'strict'` or `'none'` (Bottle's spelling); `true` means `'strict'`. */
+  samesite?: SameSite
+  /** Same as `samesite`. */
+  sameSite?: SameSite
   /** CHIPS partitioned cookie. */
   partitioned?: boolean
   /** Chrome's cookie priority. */
   priority?: 'low' | 'medium' | 'high'
 }
+
+/** The values `samesite` accepts. */
+export type SameSite = 'lax' | 'strict' | 'none' | 'Lax' | 'Strict' | 'None' | boolean
+
+/** RFC 6265 cookie-name: an RFC 9110 token. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 /** Header values accepted by the header setters. */
 export type HeaderValue = string | number
@@ -205,34 +215,82 @@ export class BaseResponse {
   /**
    * Sets a cookie. With `secret`, the value is signed (any JSON value may be stored) and
    * reads back only through `getCookie(name, { secret })` with the same secret.
+   *
+   * Security: names must be RFC 6265 tokens and `domain`, `path` and `samesite` are
+   * validated, so no input can add attributes or another cookie (cookie CVE-2024-47764);
+   * values are percent-encoded. A signed value is readable by the client (signed, not
+   * encrypted) and a value over 4 KB is refused, as browsers would drop it.
    */
   setCookie(name: string, value: unknown, options: SetCookieOptions = {}): void {
-    const { secret, maxAge, expires, sameSite, httpOnly, ...rest } = options
+    const { secret, maxAge, expires, domain, path, secure, partitioned, priority } = options
+    if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
+      throw new TypeError(
+        `Invalid cookie name: ${JSON.stringify(name)} (must be an RFC 6265 token)`
+      )
+    }
     let text: string
     if (secret !== undefined) text = cookieEncode(name, value, secret)
     else if (typeof value === 'string') text = value
-    else throw new TypeError('Secret key required for non-string cookies.')
-    if (name.length + text.length > 3800)
-      throw new RangeError('Content does not fit into a cookie.')
-    const opts: SerializeOptions = { ...rest }
-    if (httpOnly) opts.httpOnly = true
-    if (maxAge !== undefined) opts.maxAge = Math.trunc(maxAge)
-    if (expires !== undefined)
-      opts.expires =
+    else
+      throw new TypeError(
+        `Cookie ${JSON.stringify(name)}: a secret is required for non-string values`
+      )
+    // Bottle refuses name + value over 3800 characters; browsers drop cookies over 4096 bytes.
+    if (name.length + text.length > 3800) {
+      throw new RangeError(
+        `Cookie ${JSON.stringify(name)} is too large: ${name.length + text.length} characters, at most 3800 fit into a cookie`
+      )
+    }
+    const opts: SerializeOptions = {}
+    if (domain !== undefined) opts.domain = domain
+    if (path !== undefined) opts.path = path
+    if (secure) opts.secure = true
+    if (options.httponly ?? options.httpOnly) opts.httpOnly = true
+    if (partitioned) opts.partitioned = true
+    if (priority !== undefined) opts.priority = priority
+    if (maxAge !== undefined) {
+      if (typeof maxAge !== 'number' || !Number.isFinite(maxAge)) {
+        throw new TypeError(`Cookie ${JSON.stringify(name)}: maxAge must be a number of seconds`)
+      }
+      opts.maxAge = Math.trunc(maxAge)
+    }
+    if (expires !== undefined) {
+      const date =
         expires instanceof Date
           ? expires
           : new Date(typeof expires === 'number' ? expires * 1000 : expires)
-    if (sameSite !== undefined && sameSite !== false) {
-      opts.sameSite =
-        sameSite === true ? 'strict' : (sameSite.toLowerCase() as 'lax' | 'strict' | 'none')
+      if (Number.isNaN(date.getTime())) {
+        throw new TypeError(`Cookie ${JSON.stringify(name)}: invalid expires ${String(expires)}`)
+      }
+      opts.expires = date
     }
-    // cookie.serialize rejects invalid names, domains and paths and encodes the value.
-    const header = serialize(name, text, opts)
+    const sameSite = options.samesite ?? options.sameSite
+    if (sameSite !== undefined && sameSite !== false) {
+      const v = sameSite === true ? 'strict' : String(sameSite).toLowerCase()
+      if (v !== 'lax' && v !== 'strict' && v !== 'none') {
+        throw new TypeError(
+          `Cookie ${JSON.stringify(name)}: samesite must be 'lax', 'strict' or 'none', got ${JSON.stringify(sameSite)}`
+        )
+      }
+      opts.sameSite = v
+    }
+    let header: string
+    try {
+      // cookie.serialize refuses domains and paths that could inject attributes.
+      header = serialize(name, text, opts)
+    } catch (err) {
+      throw new TypeError(`Cookie ${JSON.stringify(name)}: ${(err as Error).message}`, {
+        cause: err,
+      })
+    }
     checkHeaderValue('Set-Cookie', header)
     ;(this.#cookies ??= new Map()).set(name, header)
   }
 
-  /** Deletes a cookie in the client by expiring it; pass the same path and domain as when set. */
+  /**
+   * Deletes a cookie in the client by expiring it; pass the same `path` and `domain` as
+   * when it was set.
+   */
   deleteCookie(
     name: string,
     options: Omit<SetCookieOptions, 'secret' | 'maxAge' | 'expires'> = {}
