@@ -19,6 +19,7 @@ export { BaseRequest, pathShift, type GetCookieOptions, type UrlParts } from './
 export {
   BaseResponse,
   type SetCookieOptions,
+  type SameSite,
   type HeadersInit,
   type HeaderValue,
 } from './response.js'
@@ -31,7 +32,15 @@ export {
   type ConfigKey,
   type TrustProxy,
 } from './structures.js'
-export { FileUpload, RequestBody, type BodyLimits } from './body.js'
+export {
+  FileUpload,
+  RequestBody,
+  SpooledFile,
+  DEFAULT_LIMITS,
+  type BodyLimits,
+  type SaveOptions,
+} from './body.js'
+export { authBasic, type AuthBasicOptions, type BasicAuthCheck } from './auth.js'
 export { cookieEncode, cookieDecode, cookieIsEncoded } from './cookies.js'
 // Errors and output helpers
 export {
