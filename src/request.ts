@@ -170,8 +170,13 @@ export class BaseRequest {
     if (header) {
       const parsed = parseCookies(header)
       for (const key of Object.keys(parsed)) {
-        const value = parsed[key]
-        if (value !== undefined) dict.append(key, value)
+        let value = parsed[key]
+        if (value === undefined) continue
+        // Bottle (Python's SimpleCookie) unquotes "quoted" values.
+        if (value.length > 1 && value.startsWith('"') && value.endsWith('"')) {
+          value = value.slice(1, -1)
+        }
+        dict.append(key, value)
       }
     }
     return (this.#cookies = dict)

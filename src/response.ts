@@ -241,7 +241,8 @@ export class BaseResponse {
         `Cookie ${JSON.stringify(name)} is too large: ${name.length + text.length} characters, at most 3800 fit into a cookie`
       )
     }
-    const opts: SerializeOptions = {}
+    // Signed values are base64url plus `!` and `?`, all cookie-octets: sent as they are.
+    const opts: SerializeOptions = secret !== undefined ? { encode: (v) => v } : {}
     if (domain !== undefined) opts.domain = domain
     if (path !== undefined) opts.path = path
     if (secure) opts.secure = true
