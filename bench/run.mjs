@@ -7,7 +7,8 @@
  * ratio to bare node:http, and writes it with the raw samples to bench/results/.
  *
  * Options: --quick, --rounds=N, --duration=S, --warmup=S, --connections=N,
- * --only=name,name, --routes=name,name, --node=/path/to/node, --no-build, --help.
+ * --only=name,name, --routes=name,name, --node=/path/to/node, --node-args="...", --tag=NAME,
+ * --no-build, --help (see HELP below).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
@@ -33,7 +34,8 @@ const HELP = `usage: npm run bench -- [options]
   --only=a,b         apps to run (node-http, bottle-ts, fastify, express, koa, hono, bottle-py)
   --routes=a,b       scenarios to run (hello, json, param, echo, page, static)
   --node=PATH        run the Node apps under another node binary (e.g. Node 24)
-  --tag=NAME         also write results/NAME.md and results/NAME.csv (default node<major>)
+  --node-args="..."  extra flags for the Node apps, e.g. "--cpu-prof --cpu-prof-dir=bench/.cache/prof"
+  --tag=NAME         also write results/NAME.{md,csv} (default node<major> on full runs)
   --no-build         use dist/ as it is, even if src/ is newer
 `
 
@@ -48,6 +50,7 @@ function parseArgs(argv) {
     node: process.execPath,
     build: true,
     tag: null,
+    nodeArgs: [],
   }
   for (const arg of argv) {
     const [key, value] = arg.replace(/^--/, '').split(/=(.*)/s)
@@ -82,6 +85,9 @@ function parseArgs(argv) {
         break
       case 'node':
         o.node = value
+        break
+      case 'node-args':
+        o.nodeArgs = (value ?? '').split(' ').filter(Boolean)
         break
       case 'tag':
         o.tag = value
@@ -264,7 +270,7 @@ async function startApp(app, opts) {
       'bottle_py:app',
     ])
   } else {
-    ;[cmd, args] = pinned(0, opts.node, [join(BENCH_DIR, 'apps', app.file)])
+    ;[cmd, args] = pinned(0, opts.node, [...opts.nodeArgs, join(BENCH_DIR, 'apps', app.file)])
   }
   const child = spawn(cmd, args, {
     cwd: BENCH_DIR,
@@ -636,12 +642,16 @@ async function main() {
     const csv = toCsv(samples, meta)
     process.stdout.write('\n' + md)
     mkdirSync(RESULTS, { recursive: true })
-    const tag = opts.tag ?? `node${serverNode.replace(/^v(\d+).*/, '$1')}`
-    for (const name of ['latest', tag]) {
+    // Filtered or short runs only replace latest.*; the per-Node files keep full runs.
+    const full = !opts.only && !opts.routes && opts.rounds >= 3
+    const tag = opts.tag ?? (full ? `node${serverNode.replace(/^v(\d+).*/, '$1')}` : null)
+    for (const name of tag ? ['latest', tag] : ['latest']) {
       writeFileSync(join(RESULTS, `${name}.md`), md)
       writeFileSync(join(RESULTS, `${name}.csv`), csv)
     }
-    log(`\nwrote bench/results/latest.{md,csv} and bench/results/${tag}.{md,csv}`)
+    log(
+      `\nwrote ${(tag ? ['latest', tag] : ['latest']).map((n) => `bench/results/${n}.{md,csv}`).join(' and ')}`
+    )
   } finally {
     await stopAll()
   }
