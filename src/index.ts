@@ -56,6 +56,24 @@ export {
 } from './errors.js'
 export { staticFile, type StaticFileOptions } from './static.js'
 export { htmlEscape as htmlEscape } from './internal/http.js'
+// Templates
+export {
+  SimpleTemplate,
+  BaseTemplate,
+  template,
+  view,
+  TEMPLATE_PATH,
+  TEMPLATES,
+  TemplateError,
+  StplSyntaxError,
+  type SimpleTemplateOptions,
+  type SimpleTemplateSettings,
+  type TemplateAdapter,
+  type TemplateInit,
+  type TemplateOptions,
+  type TemplateSettings,
+  type ViewHandler,
+} from './template/index.js'
 // Plugins and servers
 export { JSONPlugin, TemplatePlugin, type JSONPluginOptions } from './plugins.js'
 export {
