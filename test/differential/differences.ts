@@ -1,0 +1,180 @@
+/**
+ * Where bottle-ts answers differently from the Bottle under test (Debian's 0.12), and
+ * why. Kinds:
+ * - `deliberate`: DESIGN.md "Which Bottle" fixes or modernises Bottle;
+ * - `version`: bottle-ts follows Bottle 0.13, and 0.12 differs;
+ * - `server`: the HTTP servers differ (wsgiref against node:http), not the frameworks.
+ * docs/porting.md lists exactly these ids under "Deliberate differences"; a test keeps
+ * the two in step. `KNOWN_BUGS` are bottle-ts bugs found by the suite: their cases pin
+ * today's answer so the suite stays green, and fail (asking to drop the entry) once fixed.
+ * @module
+ */
+
+/** One recorded difference. */
+export interface Difference {
+  /** Stable id, used by cases (`differs: id`) and in docs/porting.md. */
+  id: string
+  /** The area of the suite it shows up in. */
+  area: string
+  kind: 'deliberate' | 'version' | 'server' | 'bug'
+  /** What Bottle does. */
+  bottle: string
+  /** What bottle-ts does. */
+  bottleTs: string
+  /** Why. */
+  why: string
+}
+
+/** Differences the runner's normaliser absorbs, so no case names them. */
+export const NORMALISED: readonly string[] = ['error-page-markup', 'signed-cookie-format']
+
+/** Every deliberate, version and server difference: the list docs/porting.md shows. */
+export const DIFFERENCES: Difference[] = [
+  {
+    id: 'bad-path-400',
+    area: 'routing',
+    kind: 'deliberate',
+    bottle: 'routes a malformed percent-escape (`%zz`) as literal text and passes NUL bytes on',
+    bottleTs: 'answers 400 for malformed percent-escapes and NUL bytes in the path',
+    why: 'DESIGN.md "Bad input": hostile paths get a clear 4xx before any route sees them',
+  },
+  {
+    id: 'json-arrays',
+    area: 'output',
+    kind: 'deliberate',
+    bottle: 'joins a returned list of strings into the body; an empty list is an empty body',
+    bottleTs: 'returns arrays as JSON (`application/json`), like objects',
+    why: 'DESIGN.md "Application": plain objects and arrays go through the JSON plugin; stream with an iterable',
+  },
+  {
+    id: 'unsupported-type-message',
+    area: 'output',
+    kind: 'deliberate',
+    bottle: "a returned number fails inside the cast with a 500 'Unhandled exception'",
+    bottleTs: "the 500 names what was wrong: 'Unsupported response type: number'",
+    why: 'error messages name what was wrong (house rule); the status is the same',
+  },
+  {
+    id: 'location-encoded',
+    area: 'redirects',
+    kind: 'deliberate',
+    bottle: 'sends the joined `Location` unquoted (spaces, and UTF-8 bytes as latin1)',
+    bottleTs: 'percent-encodes `Location` to ASCII (`/a%20b/%C3%A4`)',
+    why: 'DESIGN.md "Bad input": Location is percent-encoded ASCII, so no header can be split or mis-decoded',
+  },
+  {
+    id: 'after-request-on-errors',
+    area: 'hooks',
+    kind: 'deliberate',
+    bottle:
+      '0.12 runs after_request hooks before an HTTPResponse/HTTPError is applied, so their headers are lost on 404s, aborts, redirects, returned responses and 500s (0.13 keeps them except on 500s)',
+    bottleTs:
+      'runs after_request hooks after the response is applied, for every response, 500s included',
+    why: 'DESIGN.md "Which Bottle": Bottle #1125 (CORS headers on errors)',
+  },
+  {
+    id: 'invalid-json-400',
+    area: 'json',
+    kind: 'version',
+    bottle: '0.12 lets invalid JSON raise a ValueError: a 500',
+    bottleTs: 'answers 400 for invalid JSON',
+    why: 'bottle-ts follows Bottle 0.13; DESIGN.md "Bad input": bad JSON is a 400',
+  },
+  {
+    id: 'json-media-types',
+    area: 'json',
+    kind: 'deliberate',
+    bottle: '`request.json` only for `application/json` (0.13 adds `application/json-rpc`)',
+    bottleTs: 'also for any `+json` media type (`application/vnd.api+json`)',
+    why: 'DESIGN.md "Bad input": the JSON media types are `application/json` and `+json`',
+  },
+  {
+    id: 'trust-proxy',
+    area: 'forms',
+    kind: 'deliberate',
+    bottle: 'believes `X-Forwarded-For/-Host/-Proto` from any client',
+    bottleTs: 'uses them only when the app trusts its proxy (`trustProxy`)',
+    why: 'DESIGN.md "Which Bottle": forwarded headers are forgeable; trust is one setting away',
+  },
+  {
+    id: 'no-content-headers',
+    area: 'output',
+    kind: 'version',
+    bottle: '0.12 keeps `Content-Length` on a 204',
+    bottleTs: 'drops `Content-Type` and `Content-Length` on a 204',
+    why: 'bottle-ts follows Bottle 0.13 (and RFC 9110 §8.6)',
+  },
+  {
+    id: 'cookie-value-encoding',
+    area: 'cookies',
+    kind: 'deliberate',
+    bottle:
+      'quotes cookie values with Python\'s `http.cookies` rules (`q="a b"`, an empty value as `""`)',
+    bottleTs: 'percent-encodes cookie values (`q=a%20b`, an empty value as nothing)',
+    why: 'the `cookie` package writes RFC 6265 cookie-octets; each side reads back what it wrote',
+  },
+  {
+    id: 'signed-cookie-format',
+    area: 'cookies',
+    kind: 'deliberate',
+    bottle: 'signs a pickled value with HMAC (MD5 in 0.12, SHA-256 in 0.13)',
+    bottleTs: 'signs JSON bound to the cookie name with HMAC-SHA256; never pickle',
+    why: 'DESIGN.md "Which Bottle": reading a cookie must never run code; the two formats do not interoperate',
+  },
+  {
+    id: 'error-page-markup',
+    area: 'errors',
+    kind: 'version',
+    bottle: '0.12 wraps the error page in different HTML (HTML 2.0 doctype, other CSS)',
+    bottleTs: "ships Bottle 0.13's page: same title, URL and message",
+    why: 'bottle-ts follows Bottle 0.13; the suite compares the status, URL and message of the page',
+  },
+  {
+    id: 'node-http-parser',
+    area: 'routing',
+    kind: 'server',
+    bottle:
+      'wsgiref accepts lowercase methods, header lines without a colon and a non-numeric Content-Length on a GET',
+    bottleTs: "Node's HTTP parser refuses them with a bare 400 before the app runs",
+    why: 'RFC 9110/9112 make these errors; the parser is part of Node, not of bottle-ts',
+  },
+  {
+    id: 'python-server-slashes',
+    area: 'routing',
+    kind: 'server',
+    bottle: "Python 3.11's http.server collapses a leading `//` to `/` before Bottle routes it",
+    bottleTs: 'routes the path as sent, as Bottle itself does (`//r/static` is a 404)',
+    why: 'a guard of the Python server (gh-87389), not of Bottle',
+  },
+]
+
+/** bottle-ts bugs the suite found; not in docs/porting.md, removed once fixed. */
+export const KNOWN_BUGS: Difference[] = [
+  {
+    id: 'bug-critical-error-path',
+    area: 'errors',
+    kind: 'bug',
+    bottle:
+      'an error handler that raises gives `<h1>Critical error while processing request: /path</h1>`',
+    bottleTs: 'gives the same page without the path (src/app.ts #criticalError)',
+    why: 'Bottle 0.12 and 0.13 both name the (HTML-escaped) PATH_INFO',
+  },
+  {
+    id: 'bug-generator-error-message',
+    area: 'output',
+    kind: 'bug',
+    bottle:
+      "an exception before a generator's first chunk is `HTTPError(500, 'Unhandled exception')`",
+    bottleTs:
+      "the 500 page says 'Internal Server Error' (src/output.ts sendIterable uses app._internalError)",
+    why: 'Bottle 0.12 and 0.13 both say Unhandled exception',
+  },
+  {
+    id: 'bug-cookie-duplicate',
+    area: 'cookies',
+    kind: 'bug',
+    bottle: 'a cookie name sent twice reads as the last value',
+    bottleTs: 'reads as the first (src/request.ts cookies keeps what the cookie package returns)',
+    why: 'Bottle: SimpleCookie, last wins',
+  },
+]
