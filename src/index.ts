@@ -79,13 +79,25 @@ export { JSONPlugin, TemplatePlugin, type JSONPluginOptions } from './plugins.js
 export {
   ServerAdapter,
   serverNames,
+  AutoServer,
+  NORUN,
+  type AdapterClass,
   run,
   type RunOptions,
   type ServerHandle,
   type ServerOptions,
   type RequestHandler,
 } from './server/index.js'
-export { NodeServer, type NodeServerOptions } from './server/node.js'
+export {
+  NodeServer,
+  HttpsServer,
+  type NodeServerOptions,
+  type HttpsServerOptions,
+} from './server/node.js'
+export { Http2Server, type Http2ServerOptions } from './server/http2.js'
+export { ClusterServer, type ClusterServerOptions } from './server/cluster.js'
+export { CGIServer, type CGIServerOptions } from './server/cgi.js'
+export { Reloader, type ReloaderOptions } from './server/reloader.js'
 // Default app and module-level shortcuts
 export {
   defaultApp,

@@ -1,9 +1,13 @@
 /**
- * The `ServerAdapter` base class (Bottle's "Server Adapter"): what every adapter does.
+ * The `ServerAdapter` base class (Bottle's "Server Adapter"): what every adapter does,
+ * plus the listening and in-flight bookkeeping the node:http based adapters share. An
+ * adapter receives the app's `(req, res)` handler from `run()`, listens on a TCP port,
+ * a Unix socket or an inherited descriptor, and closes gracefully.
  * @module
  */
+import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net'
 
 /** A Node request handler, as adapters receive it. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
@@ -14,6 +18,14 @@ export interface ServerOptions {
   host?: string
   /** Port; `0` picks a free one. */
   port?: number
+  /** A listening socket inherited from the parent process (systemd passes `3`). */
+  fd?: number
+  /** A listening server or handle to take over (the reloader passes one). */
+  handle?: NetServer | { fd: number }
+  /** Serve connections forwarded by the reloader's parent process instead of listening. */
+  fromParent?: boolean
+  /** File mode for a Unix socket, e.g. `0o660` so a proxy in the same group can connect. */
+  socketMode?: number
   /** Print nothing on start and stop. */
   quiet?: boolean
   /** Milliseconds in-flight requests get to finish on shutdown before sockets are destroyed. */
@@ -21,12 +33,24 @@ export interface ServerOptions {
   [key: string]: unknown
 }
 
+/** The package version, for the banner and `--version`. */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+).version
+
 /** Base class of server adapters: subclass it and register it in `serverNames`. */
 export abstract class ServerAdapter {
   /** The options given to `run()`. */
   readonly options: ServerOptions
-  /** Whether this adapter may run under the reloader and in workers. */
+  /** Print nothing on start and stop. */
   quiet: boolean
+  /**
+   * Set by `run()`: asks the whole process to shut down gracefully (the cluster adapter
+   * calls it in a worker when the primary retires it).
+   */
+  onShutdownRequest: (() => void) | null = null
 
   constructor(options: ServerOptions = {}) {
     this.options = { host: '127.0.0.1', port: 8080, ...options }
@@ -39,10 +63,81 @@ export abstract class ServerAdapter {
   /** Stops accepting, finishes in-flight requests, then resolves. */
   abstract close(): Promise<void>
 
-  /** A readable `scheme://host:port` for the banner. */
-  url(address: AddressInfo | string): string {
-    if (typeof address === 'string') return `unix:${address}`
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    return `http://${host}:${address.port}/`
+  /** The URL scheme clients use (`https` for the TLS adapters). */
+  get scheme(): string {
+    return 'http'
   }
+
+  /** A readable `scheme://host:port/` (or `unix:/path`) for the banner. */
+  url(address: AddressInfo | string): string {
+    if (typeof address === 'string')
+      return address.startsWith('unix:') ? address : `unix:${address}`
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    return `${this.scheme}://${host}:${address.port}/`
+  }
+
+  /** Bottle's `repr(server)`, used in the banner: `NodeServer()`. */
+  toString(): string {
+    return `${this.constructor.name}()`
+  }
+}
+
+/**
+ * Counts requests per connection so that shutdown can tell idle keep-alive sockets
+ * (closed at once) from busy ones (closed right after their response).
+ */
+export class InflightTracker {
+  readonly #sockets = new Map<Socket, number>()
+  readonly #responses = new Set<ServerResponse>()
+  /** Set once shutdown has begun. */
+  closing = false
+
+  /** Wraps a handler so every request is counted while it runs. */
+  wrap(handler: RequestHandler): RequestHandler {
+    return (req, res) => {
+      const socket = req.socket
+      this.#sockets.set(socket, (this.#sockets.get(socket) ?? 0) + 1)
+      this.#responses.add(res)
+      if (this.closing) markClose(req, res)
+      res.once('close', () => this.#done(socket, res))
+      handler(req, res)
+    }
+  }
+
+  /** Registers a new connection as idle. */
+  track(socket: Socket): void {
+    if (!this.#sockets.has(socket)) this.#sockets.set(socket, 0)
+    socket.once('close', () => this.#sockets.delete(socket))
+  }
+
+  /** Begins shutdown: tell busy responses to close their connection, end idle ones. */
+  drain(): void {
+    this.closing = true
+    for (const res of this.#responses) markClose(res.req, res)
+    for (const [socket, n] of this.#sockets) if (n === 0) socket.end()
+  }
+
+  /** Destroys every connection (the grace period ran out). */
+  destroyAll(): void {
+    for (const socket of this.#sockets.keys()) socket.destroy()
+  }
+
+  /** Number of requests in flight. */
+  get size(): number {
+    return this.#responses.size
+  }
+
+  #done(socket: Socket, res: ServerResponse): void {
+    this.#responses.delete(res)
+    const n = (this.#sockets.get(socket) ?? 1) - 1
+    if (!this.#sockets.has(socket)) return
+    this.#sockets.set(socket, Math.max(0, n))
+    if (n <= 0 && this.closing) socket.end()
+  }
+}
+
+function markClose(req: IncomingMessage, res: ServerResponse): void {
+  // HTTP/2 forbids connection-specific headers; its sessions get a GOAWAY instead.
+  if (req.httpVersionMajor >= 2 || res.headersSent) return
+  res.setHeader('Connection', 'close')
 }

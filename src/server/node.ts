@@ -1,105 +1,152 @@
 /**
- * The default adapter: node:http, production-grade. Timeouts are set on purpose against
- * slow clients (slowloris): headers must arrive within `headersTimeout`, a whole request
- * within `requestTimeout`, and idle keep-alive sockets close after `keepAliveTimeout`.
+ * The default adapter: node:http, production-grade, and its TLS sibling `https`.
+ *
+ * Timeouts are set on purpose against slow clients (slowloris): the headers must arrive
+ * within `headersTimeout`, the whole request within `requestTimeout`, idle keep-alive
+ * sockets close after `keepAliveTimeout`, and Node checks for expired connections every
+ * `connectionsCheckingInterval` instead of its default 30 s. `requestTimeout` also caps
+ * legitimate slow uploads: raise it for apps that take large bodies over slow links.
+ * Shutdown is graceful: stop accepting, answer in-flight requests with
+ * `Connection: close`, close idle keep-alive sockets, destroy what is left after
+ * `gracePeriod`.
  * @module
  */
-import { createServer, type Server, type ServerResponse } from 'node:http'
+import { readFileSync } from 'node:fs'
+import { createServer, type Server, type ServerOptions as HttpOptions } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
-import { ServerAdapter, type RequestHandler, type ServerOptions } from './adapter.js'
+import {
+  InflightTracker,
+  ServerAdapter,
+  type RequestHandler,
+  type ServerOptions,
+} from './adapter.js'
+import { listenOn } from './listen.js'
 
 /** Options of the node adapter (besides host, port, quiet). */
 export interface NodeServerOptions extends ServerOptions {
   /** Milliseconds to receive the complete request headers (default 10 000). */
   headersTimeout?: number
-  /** Milliseconds to receive the complete request (default 30 000). */
+  /** Milliseconds to receive the complete request, body included (default 60 000). */
   requestTimeout?: number
   /** Milliseconds an idle keep-alive connection stays open (default 5 000). */
   keepAliveTimeout?: number
+  /** Milliseconds between checks for timed-out requests (default 2 000). */
+  connectionsCheckingInterval?: number
   /** Largest request header block, in bytes (default 16 KiB, Node's default). */
   maxHeaderSize?: number
+  /** Requests served per keep-alive connection before it is closed (default unlimited). */
+  maxRequestsPerSocket?: number
 }
 
-/** node:http adapter with graceful shutdown. */
+/** Options of the https adapter: Bottle's `certfile` / `keyfile`, plus a CA chain. */
+export interface HttpsServerOptions extends NodeServerOptions {
+  /** Path of the PEM certificate (chain). */
+  certfile?: string
+  /** Path of the PEM private key. */
+  keyfile?: string
+  /** Path of PEM CA certificates to trust for client certificates. */
+  ca?: string
+}
+
+/** The node:http settings derived from the options, with our slowloris defaults. */
+export function httpSettings(o: NodeServerOptions): HttpOptions {
+  return {
+    headersTimeout: o.headersTimeout ?? 10_000,
+    requestTimeout: o.requestTimeout ?? 60_000,
+    keepAliveTimeout: o.keepAliveTimeout ?? 5_000,
+    connectionsCheckingInterval: o.connectionsCheckingInterval ?? 2_000,
+    maxHeaderSize: o.maxHeaderSize ?? 16 * 1024,
+    // Never the lenient parser: it is how request smuggling gets in.
+    insecureHTTPParser: false,
+  }
+}
+
+/** Reads `certfile`, `keyfile` and `ca`; a clear error names a missing one. */
+export function tlsFiles(o: HttpsServerOptions): { cert: Buffer; key: Buffer; ca?: Buffer } {
+  if (!o.certfile || !o.keyfile) throw new Error('TLS needs both certfile and keyfile (PEM paths)')
+  return {
+    cert: readFileSync(o.certfile),
+    key: readFileSync(o.keyfile),
+    ...(o.ca ? { ca: readFileSync(o.ca) } : {}),
+  }
+}
+
+/** Answers a request Node could not parse with a short 4xx and closes the connection. */
+export function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const [status, reason] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request']
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+/** node:http adapter with slowloris timeouts and graceful shutdown. */
 export class NodeServer extends ServerAdapter {
   /** The underlying server, once running. */
   server: Server | null = null
-  readonly #inflight = new Map<Socket, number>()
-  #closing = false
+  readonly #tracker = new InflightTracker()
 
   /** Creates the node:http server: override to use another server class. */
   protected createServer(handler: RequestHandler): Server {
     const o = this.options as NodeServerOptions
-    return createServer(
-      {
-        headersTimeout: o.headersTimeout ?? 10_000,
-        requestTimeout: o.requestTimeout ?? 30_000,
-        keepAliveTimeout: o.keepAliveTimeout ?? 5_000,
-        maxHeaderSize: o.maxHeaderSize ?? 16 * 1024,
-      },
-      handler
-    )
+    const server = createServer(httpSettings(o), handler)
+    if (o.maxRequestsPerSocket) server.maxRequestsPerSocket = o.maxRequestsPerSocket
+    return server
   }
 
   run(handler: RequestHandler): Promise<AddressInfo | string> {
-    const server = this.createServer((req, res) => {
-      const socket = req.socket
-      this.#inflight.set(socket, (this.#inflight.get(socket) ?? 0) + 1)
-      if (this.#closing) res.setHeader('Connection', 'close')
-      res.once('close', () => this.#done(socket, res))
-      handler(req, res)
-    })
+    const server = this.createServer(this.#tracker.wrap(handler))
     this.server = server
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-      if (!socket.writable) return socket.destroy()
-      const status =
-        err.code === 'HPE_HEADER_OVERFLOW'
-          ? 431
-          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? 408
-            : 400
-      const reason =
-        status === 431
-          ? 'Request Header Fields Too Large'
-          : status === 408
-            ? 'Request Timeout'
-            : 'Bad Request'
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
-    })
-    const { host = '127.0.0.1', port = 8080 } = this.options
-    return new Promise((resolve, reject) => {
-      server.once('error', reject)
-      const onListening = (): void => {
-        server.off('error', reject)
-        const address = server.address()
-        resolve(address ?? `${host}:${port}`)
-      }
-      if (host.startsWith('unix:')) server.listen(host.slice(5), onListening)
-      else server.listen(port, host, onListening)
-    })
+    // Requests arrive on the TLS socket, not on the TCP socket beneath it.
+    const event = this.scheme === 'https' ? 'secureConnection' : 'connection'
+    server.on(event, (socket: Socket) => this.#tracker.track(socket))
+    server.on('clientError', onClientError)
+    return listenOn(server, this.options)
   }
 
-  #done(socket: Socket, _res: ServerResponse): void {
-    const n = (this.#inflight.get(socket) ?? 1) - 1
-    if (n <= 0) {
-      this.#inflight.delete(socket)
-      if (this.#closing) socket.end()
-    } else this.#inflight.set(socket, n)
+  /** Requests being answered right now. */
+  get inflight(): number {
+    return this.#tracker.size
   }
 
   close(): Promise<void> {
     const server = this.server
     if (!server) return Promise.resolve()
-    this.#closing = true
     const grace = this.options.gracePeriod ?? 10_000
     return new Promise((resolve) => {
-      const timer = setTimeout(() => server.closeAllConnections(), grace)
+      const timer = setTimeout(() => {
+        server.closeAllConnections()
+        this.#tracker.destroyAll()
+      }, grace)
       timer.unref()
       server.close(() => {
         clearTimeout(timer)
         resolve()
       })
+      // After close(), as Node's docs advise, so no new request slips onto an idle socket.
       server.closeIdleConnections()
+      this.#tracker.drain()
     })
+  }
+}
+
+/** https adapter: node:https with the node adapter's timeouts and shutdown. */
+export class HttpsServer extends NodeServer {
+  override get scheme(): string {
+    return 'https'
+  }
+
+  protected override createServer(handler: RequestHandler): Server {
+    const o = this.options as HttpsServerOptions
+    const server = createHttpsServer({ ...httpSettings(o), ...tlsFiles(o) }, handler)
+    if (o.maxRequestsPerSocket) server.maxRequestsPerSocket = o.maxRequestsPerSocket
+    return server
   }
 }
