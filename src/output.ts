@@ -10,7 +10,7 @@ import type { ServerResponse } from 'node:http'
 import type { FileHandle } from 'node:fs/promises'
 import type { Bottle } from './app.js'
 import { HTTPError, HTTPResponse } from './errors.js'
-import { htmlEscape, pyRepr } from './internal/http.js'
+import { htmlEscape, pyRepr, wireText } from './internal/http.js'
 import type { RequestContext } from './internal/storage.js'
 import { HANDLED } from './mount.js'
 import { isThenable } from './plugins.js'
@@ -66,18 +66,30 @@ function noBody(ctx: RequestContext): boolean {
   return ctx.request.method === 'HEAD' || code < 200 || code === 204 || code === 304
 }
 
-/** Sends status and headers, adding Content-Length unless the app set one. */
-function writeHead(ctx: RequestContext, res: ServerResponse, length: number | null): void {
+/**
+ * Sends status and headers, adding Content-Length unless the app set one. Returns false
+ * when Node refused them; a bare 500 has then been sent instead, so no request can hang
+ * or crash the process on a header Node will not write.
+ */
+function writeHead(ctx: RequestContext, res: ServerResponse, length: number | null): boolean {
   const response = ctx.response
   const list = response.headerList()
   if (length !== null && !response.hasHeader('Content-Length')) {
     const code = response.statusCode
     if (code !== 204 && code !== 304 && code >= 200) list.push('Content-Length', String(length))
   }
-  if (response.hasCustomReason || response.statusCode > 599) {
-    res.writeHead(response.statusCode, response.reason, list)
-  } else {
-    res.writeHead(response.statusCode, list)
+  try {
+    // Always our reason phrase: Node's own table says 'unknown' for codes it lacks.
+    res.writeHead(response.statusCode, wireText(response.reason), list)
+    return true
+  } catch (err) {
+    ctx.request.app?.logError(err, ctx.request)
+    if (!res.headersSent) {
+      res.removeHeader('Content-Length')
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=UTF-8', Connection: 'close' })
+    }
+    res.end('Internal Server Error')
+    return false
   }
 }
 
@@ -86,9 +98,13 @@ const UTF8 = /^utf-?8$/i
 function sendString(app: Bottle, ctx: RequestContext, res: ServerResponse, text: string): void {
   const charset = ctx.response.charset
   if (UTF8.test(charset)) {
-    writeHead(ctx, res, Buffer.byteLength(text, 'utf8'))
+    const length = Buffer.byteLength(text, 'utf8')
+    if (!writeHead(ctx, res, length)) return
+    // Node sends the head with the first body write in that write's encoding: 'latin1'
+    // keeps UTF-8 header bytes intact, so non-ASCII text goes as a Buffer.
     if (noBody(ctx)) res.end()
-    else res.end(text, 'utf8')
+    else if (length === text.length) res.end(text, 'latin1')
+    else res.end(Buffer.from(text, 'utf8'))
     return
   }
   const encoding = nodeEncoding(charset)
@@ -110,7 +126,7 @@ function nodeEncoding(charset: string): BufferEncoding | null {
 }
 
 function sendBuffer(ctx: RequestContext, res: ServerResponse, data: Uint8Array | null): void {
-  writeHead(ctx, res, data ? data.length : 0)
+  if (!writeHead(ctx, res, data ? data.length : 0)) return
   if (data && data.length && !noBody(ctx)) res.end(data)
   else res.end()
 }
@@ -178,13 +194,13 @@ async function sendIterable(
     return writeOutput(app, ctx, res, app._resolve(ctx, error))
   }
   const encode = (chunk: unknown): Uint8Array | string => {
-    if (typeof chunk === 'string' || chunk instanceof Uint8Array) return chunk
+    if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8')
+    if (chunk instanceof Uint8Array) return chunk
     throw new TypeError(`Unsupported chunk type in a streamed response: ${typeof chunk}`)
   }
-  writeHead(ctx, res, null)
-  if (noBody(ctx)) {
+  if (!writeHead(ctx, res, null) || noBody(ctx)) {
     await close()
-    res.end()
+    if (!res.writableEnded) res.end()
     return
   }
   let aborted = false
@@ -192,7 +208,7 @@ async function sendIterable(
     aborted = !res.writableFinished
   })
   try {
-    let chunk = first
+    let chunk: unknown = first
     for (;;) {
       if (aborted) break
       if (!isEmptyChunk(chunk) && !res.write(encode(chunk)) && !res.destroyed) {

@@ -12,6 +12,7 @@ import {
   HTTP_CODES,
   httpDate,
   parseDate,
+  wireText,
 } from './internal/http.js'
 import { HeaderDict } from './structures.js'
 
@@ -336,7 +337,7 @@ export class BaseResponse {
         const lower = name.toLowerCase()
         if (bad?.has(lower)) continue
         if (lower === 'content-type') hasType = true
-        out.push(name, value)
+        out.push(name, wireText(value))
       }
     }
     if (!hasType && !bad?.has('content-type')) {

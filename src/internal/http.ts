@@ -26,6 +26,16 @@ export function checkHeaderValue(name: string, value: string): string {
   return value
 }
 
+const NON_ASCII = /[\u0080-\uffff]/
+
+/**
+ * Header text as Node writes it (one byte per char): non-ASCII text goes out as its UTF-8
+ * bytes, as Bottle sends it, instead of making Node throw on characters above U+00FF.
+ */
+export function wireText(text: string): string {
+  return NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text
+}
+
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /** Header names are RFC 9110 tokens. */
