@@ -528,7 +528,8 @@ export class RequestBody {
     if (this.#parsed) return this.#parsed
     const forms = FormsDict.create()
     // As Bottle: any body that is not multipart (and here, not JSON) is read as urlencoded.
-    if (this.file.size && !isJsonType(this.#contentType)) {
+    const type = mediaType(this.#contentType)
+    if (this.file.size && !isJsonType(type) && !type.startsWith('multipart/')) {
       const text = this.buffer.toString('utf8')
       const count = parseUrlencoded(text, (k, v) => forms.append(k, v), this.#maxFields)
       if (count > this.#maxFields) {
@@ -817,6 +818,8 @@ function readMultipart(
     forms.append(name, value)
   })
   bb.on('file', (name: string | undefined, stream: Readable, info: busboy.FileInfo) => {
+    // busboy destroys the current file stream with an error when it is torn down: never unhandled.
+    stream.on('error', () => undefined)
     if (!name) {
       stream.resume()
       return fail(badRequest('Multipart file part without a name'))
