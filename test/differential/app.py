@@ -737,6 +737,38 @@ def u_build_custom():
 def u_custom(v):
     return 'custom ' + v
 
+# --- static files ---------------------------------------------------------------------
+
+@main.route('/s/<filename:path>')
+def s_file(filename):
+    return bottle.static_file(filename, root=STATIC_ROOT)
+
+
+@main.route('/s-download/<filename:path>')
+def s_download(filename):
+    return bottle.static_file(filename, root=STATIC_ROOT, download=True)
+
+
+@main.route('/s-named')
+def s_named():
+    return bottle.static_file('hello.txt', root=STATIC_ROOT, download='greeting.txt')
+
+
+@main.route('/s-mime')
+def s_mime():
+    return bottle.static_file('hello.txt', root=STATIC_ROOT, mimetype='application/x-custom')
+
+
+@main.route('/s-charset')
+def s_charset():
+    return bottle.static_file('page.html', root=STATIC_ROOT, charset='latin1')
+
+
+@main.route('/s-outside')
+def s_outside():
+    return bottle.static_file('../app.py', root=STATIC_ROOT)
+
+
 # ---------------------------------------------------------------------------------------
 # hooks: before_request/after_request around every response of this app
 

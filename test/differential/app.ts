@@ -5,6 +5,7 @@
  * bottle-ts feature has not landed yet are left out; their cases are skipped by name.
  * @module
  */
+import { fileURLToPath } from 'node:url'
 import * as bottle from 'bottle-ts'
 import {
   Bottle,
@@ -19,6 +20,8 @@ import {
   type Plugin,
   type Route,
 } from 'bottle-ts'
+
+const STATIC_ROOT = fileURLToPath(new URL('./fixtures/static/', import.meta.url))
 
 /** The apps by name; the runner serves each on its own port. */
 export type Apps = Record<string, Bottle>
@@ -330,6 +333,21 @@ function buildMain(): Bottle {
   main.route('/u/build-static', () => main.getUrl('home'))
   main.route('/u/build-custom', () => main.getUrl('custom', { v: 'ABC' }))
   main.route('/u/c/<v:upper>', { name: 'custom' }, (args) => 'custom ' + text(args.v))
+
+  // --- static files -------------------------------------------------------------------
+  if (hasExport('staticFile')) {
+    const { staticFile } = bottle
+    main.route('/s/<filename:path>', ({ filename }) => staticFile(filename, STATIC_ROOT))
+    main.route('/s-download/<filename:path>', ({ filename }) =>
+      staticFile(filename, STATIC_ROOT, { download: true })
+    )
+    main.route('/s-named', () => staticFile('hello.txt', STATIC_ROOT, { download: 'greeting.txt' }))
+    main.route('/s-mime', () =>
+      staticFile('hello.txt', STATIC_ROOT, { mimetype: 'application/x-custom' })
+    )
+    main.route('/s-charset', () => staticFile('page.html', STATIC_ROOT, { charset: 'latin1' }))
+    main.route('/s-outside', () => staticFile('../app.py', STATIC_ROOT))
+  }
   return main
 }
 

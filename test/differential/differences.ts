@@ -122,6 +122,56 @@ export const DIFFERENCES: Difference[] = [
     why: 'DESIGN.md "Which Bottle": reading a cookie must never run code; the two formats do not interoperate',
   },
   {
+    id: 'static-etag',
+    area: 'static',
+    kind: 'version',
+    bottle:
+      '0.12 sends no ETag and ignores If-None-Match (0.13 sends an unquoted one and compares it byte for byte)',
+    bottleTs:
+      'sends a quoted ETag; If-None-Match takes a list, compares weakly and wins over If-Modified-Since',
+    why: 'DESIGN.md "Which Bottle": RFC 9110 validators (Bottle #1538)',
+  },
+  {
+    id: 'static-gzip',
+    area: 'static',
+    kind: 'version',
+    bottle: '0.12 serves `.tar.gz` as `application/x-tar` with `Content-Encoding: gzip`',
+    bottleTs: 'serves it as `application/gzip`, without Content-Encoding',
+    why: 'bottle-ts follows Bottle 0.13: the client must not unpack a file it asked to download',
+  },
+  {
+    id: 'static-dotfiles',
+    area: 'static',
+    kind: 'deliberate',
+    bottle: 'serves dotfiles (`.env`, `.git/config`) like any file',
+    bottleTs: "answers 404 for names with a segment starting with `.`, unless `dotfiles: 'allow'`",
+    why: 'DESIGN.md "Which Bottle": dotfiles are ignored unless asked, as serve-static does',
+  },
+  {
+    id: 'static-unknown-type',
+    area: 'static',
+    kind: 'deliberate',
+    bottle: 'a file of unknown type gets the default `text/html; charset=UTF-8`',
+    bottleTs: 'sends `application/octet-stream`',
+    why: 'a browser must not render an arbitrary file as HTML (src/static.ts)',
+  },
+  {
+    id: 'static-416-content-range',
+    area: 'static',
+    kind: 'deliberate',
+    bottle: 'a 416 carries no Content-Range',
+    bottleTs: 'a 416 carries `Content-Range: bytes */<size>`',
+    why: 'RFC 9110 §15.5.17',
+  },
+  {
+    id: 'static-range-units',
+    area: 'static',
+    kind: 'deliberate',
+    bottle: 'a Range of another unit (`lines=1-2`) is a 416',
+    bottleTs: 'ignores it and sends the whole file (200)',
+    why: 'RFC 9110 §14.2: a server ignores a Range with a unit it does not know',
+  },
+  {
     id: 'error-page-markup',
     area: 'errors',
     kind: 'version',
@@ -150,6 +200,24 @@ export const DIFFERENCES: Difference[] = [
 
 /** bottle-ts bugs the suite found; not in docs/porting.md, removed once fixed. */
 export const KNOWN_BUGS: Difference[] = [
+  {
+    id: 'bug-fullpath-dot-segments',
+    area: 'static',
+    kind: 'bug',
+    bottle:
+      'request.url and fullpath resolve `..` segments (urljoin), so the error page names `/app.py`',
+    bottleTs: 'keeps the segments as sent (`/s/../app.py`); the status (403) is the same',
+    why: 'undecided: Bottle does it by accident of urljoin; browsers never send dot segments',
+  },
+  {
+    id: 'bug-static-304-accept-ranges',
+    area: 'static',
+    kind: 'bug',
+    bottle: 'a 304 carries no Accept-Ranges (0.12 and 0.13)',
+    bottleTs:
+      'a 304 carries `Accept-Ranges: bytes` (src/static.ts sets it before the conditional check)',
+    why: 'harmless, but neither Bottle nor RFC 9110 §15.4.5 lists it for a 304',
+  },
   {
     id: 'bug-critical-error-path',
     area: 'errors',

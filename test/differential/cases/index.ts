@@ -13,6 +13,7 @@ import { plugins } from './plugins.js'
 import { query } from './query.js'
 import { redirects } from './redirects.js'
 import { routing } from './routing.js'
+import { staticFiles } from './static.js'
 import { urls } from './urls.js'
 
 /** All areas. */
@@ -28,4 +29,5 @@ export const AREAS: Area[] = [
   forms,
   json,
   cookies,
+  staticFiles,
 ]
