@@ -120,6 +120,17 @@ export function isApp(value: unknown): value is Bottle {
   )
 }
 
+function startAdapter(
+  adapter: ServerAdapter,
+  handler: RequestHandler
+): Promise<AddressInfo | string> {
+  try {
+    return adapter.run(handler)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
 function makeAdapter(server: RunOptions['server'], options: ServerOptions): ServerAdapter {
   if (server instanceof ServerAdapter) return server
   if (typeof server === 'function') return new server(options)
@@ -182,7 +193,7 @@ export function run(
   const handle: ServerHandle = {
     server: adapter,
     address: null,
-    ready: adapter.run(handler).then((address) => {
+    ready: startAdapter(adapter, handler).then((address) => {
       handle.address = address
       if (banner) {
         process.stderr.write(
@@ -194,10 +205,14 @@ export function run(
     }),
     close() {
       closing ??= (async () => {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-        await adapter.close()
-        if (isApp(target)) target.close()
+        try {
+          await adapter.close()
+          if (isApp(target)) target.close()
+        } finally {
+          // Only now: a second signal during the shutdown must still find onSignal.
+          process.off('SIGINT', onSignal)
+          process.off('SIGTERM', onSignal)
+        }
       })()
       return closing
     },
