@@ -478,7 +478,12 @@ export class Route {
       if (this.skiplist.includes(p)) continue
       if (
         this.skiplist.some(
-          (s) => typeof s === 'function' && typeof p === 'object' && p instanceof s
+          // Arrow-function plugins have no prototype: `instanceof` would throw on them.
+          (s) =>
+            typeof s === 'function' &&
+            typeof s.prototype === 'object' &&
+            typeof p === 'object' &&
+            p instanceof s
         )
       )
         continue
