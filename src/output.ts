@@ -233,8 +233,9 @@ async function sendIterable(
   } catch (err) {
     await close()
     app.logError(err, ctx.request)
-    // Headers are gone: the only honest signal left is to abort the connection.
-    res.destroy()
+    // Headers are gone: the only honest signal left is to abort the connection. Node
+    // corks the socket until the next tick, so let what was written go out first.
+    setImmediate(() => res.destroy())
   }
 }
 
