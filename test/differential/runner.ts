@@ -492,7 +492,7 @@ async function answer(
   try {
     return normalise(parseResponse(await sendRaw(port, bytes)), method, keepReason)
   } catch (err) {
-    throw new Error(`${who}: ${err instanceof Error ? err.message : String(err)}`)
+    throw new Error(`${who}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
 }
 

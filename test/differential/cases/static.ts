@@ -30,7 +30,7 @@ export const staticFiles: Area = {
     { name: 'an HTML file', req: get('/s/page.html'), ...etag },
     { name: 'a JSON file', req: get('/s/data.json'), ...etag },
     { name: 'a CSS file', req: get('/s/style.css'), ...etag },
-    { name: 'a JavaScript file', req: get('/s/script.js'), ...etag },
+    { name: 'an XML file', req: get('/s/feed.xml'), ...etag },
     { name: 'a binary file', req: get('/s/pixel.png'), ...etag },
     { name: 'a file in a subdirectory', req: get('/s/sub/nested.txt'), ...etag },
     {
