@@ -161,6 +161,25 @@ describe('staticFile: symlinks', () => {
     expect(await status('link-outside', {}, root)).toBe(403)
   })
 
+  it('follows a root symlink that a deploy points at another directory', async () => {
+    const releases = join(base, 'releases')
+    mkdirSync(join(releases, 'v1'), { recursive: true })
+    mkdirSync(join(releases, 'v2'))
+    writeFileSync(join(releases, 'v1', 'app.txt'), 'one')
+    writeFileSync(join(releases, 'v2', 'app.txt'), 'two')
+    writeFileSync(join(releases, 'v2', 'new.txt'), 'new')
+    const current = join(releases, 'current')
+    symlinkSync('v1', current)
+    expect(String((await staticFile('app.txt', current)).body)).toBe('one')
+    rmSync(current)
+    symlinkSync('v2', current)
+    expect(String((await staticFile('app.txt', current)).body)).toBe('two')
+    expect(String((await staticFile('new.txt', current)).body)).toBe('new')
+    // The old release is outside the new root, even though it was the root before.
+    symlinkSync('../v1/app.txt', join(releases, 'v2', 'old.txt'))
+    expect(await status('old.txt', {}, current)).toBe(403)
+  })
+
   it('answers a symlink loop with 404', async () => {
     expect(await status('loop')).toBe(404)
   })
