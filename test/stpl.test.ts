@@ -283,6 +283,14 @@ describe('SimpleTemplate: code lines and blocks', () => {
     expect(render("% m = true ? 'x' : 'y'\n{{m}}")).toBe('x')
   })
 
+  it('reads quotes and brackets inside regular expression literals as part of the regex', () => {
+    const t = "% s = v.replace(/['(]/g, '')\n% if (x):\nyes {{s}}\n% end\n"
+    expect(render(t, { v: "a'(b", x: true })).toBe('yes ab\n')
+    expect(render('% a = 10 / 2 / 5\n{{a}}\n% b = (a) / 1; c = [a][0] / 1\n{{b}} {{c}}')).toBe(
+      '1\n1 1'
+    )
+  })
+
   it('makes plain assignments template-wide variables', () => {
     expect(render('% if (true):\n% total = 3\n% end\n{{total}}')).toBe('3')
     expect(render('% let local = 1\n{{local}}', { local: 'ignored' })).toBe('1')

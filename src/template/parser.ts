@@ -56,6 +56,10 @@ const RESERVED: ReadonlySet<string> = new Set(
   ).split(' ')
 )
 
+const REGEX_AFTER: ReadonlySet<string> = new Set(
+  'return typeof case do else in of void yield await delete instanceof new throw'.split(' ')
+)
+
 const IDENT = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u
 
 /** Whether a variable name can become a local of the compiled function. */
@@ -346,6 +350,14 @@ export class StplParser {
         k = end
         continue
       }
+      if (c === 47 && this.#regexAllowed()) {
+        // A regular expression literal: its quotes and brackets are not code.
+        const e = skipRegex(src, k)
+        this.#cur += src.slice(k, e)
+        this.#stmtStart = false
+        k = e
+        continue
+      }
       if (c === 40 || c === 91) {
         const head = this.#head
         if (c === 40 && head && !head.opened && this.#paren === head.depth) head.opened = true
@@ -414,6 +426,19 @@ export class StplParser {
     }
     if (this.#cur || this.#comment) this.#endCodeLine()
     return n
+  }
+
+  /** Whether a `/` here starts a regular expression rather than a division. */
+  #regexAllowed(): boolean {
+    const cur = this.#cur
+    let i = cur.length - 1
+    while (i >= 0 && (cur[i] === ' ' || cur[i] === '\t')) i--
+    if (i < 0) return true
+    const ch = cur.charCodeAt(i)
+    if (!isIdentPart(ch)) return '(,=:[!&|?{};+-*%<>~^'.includes(cur[i]!)
+    let start = i
+    while (start > 0 && isIdentPart(cur.charCodeAt(start - 1))) start--
+    return REGEX_AFTER.has(cur.slice(start, i + 1))
   }
 
   #blankToEol(i: number): boolean {
@@ -594,6 +619,29 @@ function skipString(s: string, k: number): number {
     else if (c === q) return i + 1
     else if (c === 10 && q !== 96) return i
     else i++
+  }
+  return n
+}
+
+/** Skips a regular expression literal from its opening slash, flags included. */
+function skipRegex(s: string, k: number): number {
+  const n = s.length
+  let inClass = false
+  let i = k + 1
+  while (i < n) {
+    const c = s.charCodeAt(i)
+    if (c === 92) i += 2
+    else if (c === 10) return i
+    else {
+      if (c === 91) inClass = true
+      else if (c === 93) inClass = false
+      else if (c === 47 && !inClass) {
+        i++
+        while (i < n && isIdentPart(s.charCodeAt(i))) i++
+        return i
+      }
+      i++
+    }
   }
   return n
 }
