@@ -64,7 +64,7 @@ export class BaseRequest {
   ) {
     this.req = req
     this.app = app
-    this.#method = req.method ?? 'GET'
+    this.#method = (req.method ?? 'GET').toUpperCase()
     if (pathInfo === undefined) {
       const url = req.url ?? '/'
       const q = url.indexOf('?')
@@ -149,7 +149,7 @@ export class BaseRequest {
     if (this.#headers) return this.#headers
     const dict = new HeaderDict()
     const raw = this.req.rawHeaders
-    for (let i = 0; i < raw.length; i += 2) dict.append(raw[i]!, raw[i + 1]!)
+    for (let i = 0; i < raw.length; i += 2) dict.append(raw[i]!, headerText(raw[i + 1]!))
     return (this.#headers = dict)
   }
 
@@ -159,7 +159,7 @@ export class BaseRequest {
   getHeader(name: string, fallback?: unknown): unknown {
     const value = this.req.headers[name.toLowerCase()]
     if (value === undefined) return fallback
-    return Array.isArray(value) ? value.join(', ') : value
+    return headerText(Array.isArray(value) ? value.join(', ') : value)
   }
 
   /** The cookies the client sent, undecoded signatures included. */
@@ -168,8 +168,9 @@ export class BaseRequest {
     const header = this.req.headers.cookie
     const dict = FormsDict.create()
     if (header) {
-      const parsed = parseCookies(header)
-      for (const key of Object.keys(parsed)) {
+      // Bottle (SimpleCookie) keeps the last of repeated names; cookie.parse keeps the first.
+      const parsed = parseCookies(header.split(';').reverse().join(';'))
+      for (const key of Object.keys(parsed).reverse()) {
         let value = parsed[key]
         if (value === undefined) continue
         // Bottle (Python's SimpleCookie) unquotes "quoted" values.
@@ -347,6 +348,18 @@ export class BaseRequest {
     if (this._body || this.route) for (const [k, v] of this.forms.allitems()) dict.append(k, v)
     return dict
   }
+}
+
+const HIGH_BYTES = /[\u0080-\u00ff]/
+
+/**
+ * Node hands over header bytes as latin1 text; valid UTF-8 among them is decoded, as
+ * Bottle decodes headers, and anything else is left as it came.
+ */
+function headerText(value: string): string {
+  if (!HIGH_BYTES.test(value)) return value
+  const utf8 = Buffer.from(value, 'latin1').toString('utf8')
+  return utf8.includes('\ufffd') ? value : utf8
 }
 
 /** Bottle's `path_shift`: moves segments between the script name and the path. */
