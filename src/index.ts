@@ -77,6 +77,14 @@ export {
 // Plugins and servers
 export { JSONPlugin, TemplatePlugin, type JSONPluginOptions } from './plugins.js'
 export {
+  RequestLogger,
+  Metrics,
+  type LogEntry,
+  type LogSink,
+  type RequestLoggerOptions,
+  type MetricsOptions,
+} from './observability.js'
+export {
   ServerAdapter,
   serverNames,
   AutoServer,
