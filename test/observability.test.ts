@@ -317,8 +317,7 @@ describe('RequestLogger sinks and options', () => {
   })
 
   it('refuses bad options with messages that name them', () => {
-    const bad = (o: object): RequestLogger =>
-      new RequestLogger(o)
+    const bad = (o: object): RequestLogger => new RequestLogger(o)
     expect(() => bad({ format: 'xml' })).toThrow(/format must be 'json' or 'common'/)
     expect(() => bad({ slowMs: -1 })).toThrow(/slowMs must be a number >= 0/)
     expect(() => bad({ slowMs: Number.NaN })).toThrow(/slowMs/)
