@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import { constants, type Stats } from 'node:fs'
-import { access, open, type FileHandle } from 'node:fs/promises'
+import { access } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { lookup } from 'mime-types'
 import { BottleException, HTTPError, HTTPResponse } from './errors.js'
@@ -396,37 +396,54 @@ export class FileBody implements AsyncIterable<Buffer> {
     this.length = length
   }
 
-  /** Reads the range in 64 KiB chunks, one read ahead of the consumer. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    let fh: FileHandle
-    try {
-      fh = await open(this.path, OPEN_FLAGS)
-    } catch (err) {
-      // Nothing is sent yet: output.ts renders this error as the response.
-      throw fsError(err)
-    }
-    let pos = this.start
-    let left = this.length
-    const read = async (at: number, n: number): Promise<Buffer> => {
-      const buf = Buffer.allocUnsafe(n)
-      const { bytesRead } = await fh.read(buf, 0, n, at)
-      return bytesRead === n ? buf : buf.subarray(0, bytesRead)
-    }
-    let next: Promise<Buffer> | null = read(pos, Math.min(CHUNK, left))
-    try {
-      while (next) {
-        const chunk = await next
-        next = null
-        // A file that shrank mid-response must not end as if complete: the socket is cut.
-        if (chunk.length === 0) throw new Error(`File shrank while being sent: ${this.path}`)
-        pos += chunk.length
-        left -= chunk.length
-        if (left > 0) next = read(pos, Math.min(CHUNK, left))
-        yield chunk
+  /**
+   * Streams the range through `fs.createReadStream` (64 KiB chunks, read ahead of the
+   * socket): measured faster than a read loop over a FileHandle.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    const { path, start, length } = this
+    let stream: fs.ReadStream | null = null
+    let inner: AsyncIterator<Buffer> | null = null
+    let sent = 0
+    const begin = async (): Promise<AsyncIterator<Buffer>> => {
+      let fd: number
+      try {
+        fd = await openFd(path)
+      } catch (err) {
+        // Nothing is sent yet: output.ts renders this error as the response.
+        throw fsError(err)
       }
-    } finally {
-      if (next) await next.catch(() => undefined)
-      await fh.close()
+      stream = fs.createReadStream(path, {
+        fd,
+        start,
+        end: start + length - 1,
+        highWaterMark: CHUNK,
+      })
+      return (inner = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>)
+    }
+    return {
+      next: async () => {
+        const step = await (inner ?? (await begin())).next()
+        if (step.done) {
+          // A file that shrank mid-response must not end as if complete: the socket is cut.
+          if (sent < length) throw new Error(`File shrank while being sent: ${path}`)
+          return step
+        }
+        sent += step.value.length
+        return step
+      },
+      return: async () => {
+        // Destroying the stream closes the descriptor, also when the client went away.
+        stream?.destroy()
+        await inner?.return?.()
+        return { done: true, value: undefined }
+      },
     }
   }
+}
+
+function openFd(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.open(path, OPEN_FLAGS, (err, fd) => (err ? reject(err) : resolve(fd)))
+  })
 }
