@@ -769,6 +769,73 @@ def s_outside():
     return bottle.static_file('../app.py', root=STATIC_ROOT)
 
 
+# --- SimpleTemplate ---------------------------------------------------------------------
+# Each entry: (source, variables). app.ts has the same keys with JavaScript expressions.
+
+VIEWS_PY = os.path.join(VIEWS, 'py')
+bottle.TEMPLATE_PATH.insert(0, VIEWS_PY)
+
+TEMPLATES = {
+    'escaped': ('Hello {{name}}!', {'name': '<World & "you">'}),
+    'raw': ('Hello {{!name}}!', {'name': '<b>bold</b>'}),
+    'unicode': ('{{name}} \u2713', {'name': '\xe4\xf6\xfc'}),
+    'arithmetic': ('{{a + b}} {{a * b}}', {'a': 3, 'b': 4}),
+    'method': ('{{name.upper()}}', {'name': 'loud'}),
+    'none': ('[{{x}}]', {'x': None}),
+    'for': ('<ul>\n%for i in items:\n  <li>{{i}}</li>\n%end\n</ul>\n', {'items': ['a', 'b', '<c>']}),
+    'for-empty': ('<ul>\n%for i in items:\n  <li>{{i}}</li>\n%end\n</ul>\n', {'items': []}),
+    'if': ('%if n == 1:\none\n%elif n == 2:\ntwo\n%else:\nmany\n%end\n', {'n': 2}),
+    'if-else': ('%if n == 1:\none\n%elif n == 2:\ntwo\n%else:\nmany\n%end\n', {'n': 9}),
+    'indented-code': ('start\n  % if flag:\n  yes\n  % end\nend\n', {'flag': True}),
+    'nested': ('%for row in rows:\n%for cell in row:\n[{{cell}}]\\\\\n%end\n\n%end\n', {'rows': [[1, 2], [3]]}),
+    'block': ('<%\nx = 2\ny = x * 3\n%>\nvalue {{y}}\n', {}),
+    'assign': ('%x = "set"\n{{x}}\n', {}),
+    'continuation': ('one \\\\\ntwo\n', {}),
+    'escaped-percent': ('\\% not code\n', {}),
+    'comment': ('a\n%# a comment line\nb\n', {}),
+    'text-only': ('just text, no code\n', {}),
+    'no-trailing-newline': ('last {{x}}', {'x': 'line'}),
+    'inline-in-text': ('a {{x}} b {{x}} c', {'x': 1}),
+    'string-with-braces': ('{{"}}"}}', {}),
+    'get': ('{{get("x", "default")}}|{{get("y", "default")}}', {'x': 'given'}),
+    'defined': ("{{'yes' if defined('x') else 'no'}}|{{'yes' if defined('y') else 'no'}}", {'x': 1}),
+    'setdefault': ('%setdefault("x", "fallback")\n{{x}}\n', {}),
+    'include': ('withinc', {}),
+    'rebase': ('page', {'n': 3}),
+    'file': ('hello', {'name': 'file'}),
+    'undefined': ('{{missing}}', {}),
+    'missing-file': ('no_such_template', {}),
+}
+
+
+@main.route('/t/<key>')
+def t_render(key):
+    source, variables = TEMPLATES[key]
+    return bottle.template(source, **variables)
+
+
+@main.route('/t-plugin', template='hello')
+def t_plugin():
+    return {'name': 'plugin'}
+
+
+@main.route('/t-plugin-string', template='hello')
+def t_plugin_string():
+    return 'not a dict'
+
+
+@main.route('/t-view')
+@bottle.view('hello')
+def t_view():
+    return {'name': 'view'}
+
+
+@main.route('/t-view-defaults')
+@bottle.view('hello', name='defaults')
+def t_view_defaults():
+    return None
+
+
 # ---------------------------------------------------------------------------------------
 # hooks: before_request/after_request around every response of this app
 

@@ -23,6 +23,47 @@ import {
 
 const STATIC_ROOT = fileURLToPath(new URL('./fixtures/static/', import.meta.url))
 
+const VIEWS_TS = fileURLToPath(new URL('./fixtures/views/ts/', import.meta.url))
+
+/** The templates of app.py's `TEMPLATES`, with JavaScript expressions: (source, variables). */
+const TEMPLATES: Record<string, [string, Record<string, unknown>]> = {
+  escaped: ['Hello {{name}}!', { name: '<World & "you">' }],
+  raw: ['Hello {{!name}}!', { name: '<b>bold</b>' }],
+  unicode: ['{{name}} \u2713', { name: '\u00e4\u00f6\u00fc' }],
+  arithmetic: ['{{a + b}} {{a * b}}', { a: 3, b: 4 }],
+  method: ['{{name.toUpperCase()}}', { name: 'loud' }],
+  none: ['[{{x}}]', { x: null }],
+  for: [
+    '<ul>\n%for (const i of items):\n  <li>{{i}}</li>\n%end\n</ul>\n',
+    { items: ['a', 'b', '<c>'] },
+  ],
+  'for-empty': ['<ul>\n%for (const i of items):\n  <li>{{i}}</li>\n%end\n</ul>\n', { items: [] }],
+  if: ['%if (n === 1):\none\n%elif (n === 2):\ntwo\n%else:\nmany\n%end\n', { n: 2 }],
+  'if-else': ['%if (n === 1):\none\n%elif (n === 2):\ntwo\n%else:\nmany\n%end\n', { n: 9 }],
+  'indented-code': ['start\n  % if (flag):\n  yes\n  % end\nend\n', { flag: true }],
+  nested: [
+    '%for (const row of rows):\n%for (const cell of row):\n[{{cell}}]\\\\\n%end\n\n%end\n',
+    { rows: [[1, 2], [3]] },
+  ],
+  block: ['<%\nx = 2\ny = x * 3\n%>\nvalue {{y}}\n', {}],
+  assign: ['%x = "set"\n{{x}}\n', {}],
+  continuation: ['one \\\\\ntwo\n', {}],
+  'escaped-percent': ['\\% not code\n', {}],
+  comment: ['a\n%# a comment line\nb\n', {}],
+  'text-only': ['just text, no code\n', {}],
+  'no-trailing-newline': ['last {{x}}', { x: 'line' }],
+  'inline-in-text': ['a {{x}} b {{x}} c', { x: 1 }],
+  'string-with-braces': ['{{"}}"}}', {}],
+  get: ['{{get("x", "default")}}|{{get("y", "default")}}', { x: 'given' }],
+  defined: ["{{defined('x') ? 'yes' : 'no'}}|{{defined('y') ? 'yes' : 'no'}}", { x: 1 }],
+  setdefault: ['%setdefault("x", "fallback")\n{{x}}\n', {}],
+  include: ['withinc', {}],
+  rebase: ['page', { n: 3 }],
+  file: ['hello', { name: 'file' }],
+  undefined: ['{{missing}}', {}],
+  'missing-file': ['no_such_template', {}],
+}
+
 /** The apps by name; the runner serves each on its own port. */
 export type Apps = Record<string, Bottle>
 
@@ -347,6 +388,27 @@ function buildMain(): Bottle {
     )
     main.route('/s-charset', () => staticFile('page.html', STATIC_ROOT, { charset: 'latin1' }))
     main.route('/s-outside', () => staticFile('../app.py', STATIC_ROOT))
+  }
+
+  // --- SimpleTemplate -------------------------------------------------------------------
+  if (hasExport('template')) {
+    const { template, view, TEMPLATE_PATH } = bottle
+    TEMPLATE_PATH.unshift(VIEWS_TS)
+    main.route('/t/<key>', ({ key }) => {
+      const entry = TEMPLATES[key]
+      if (!entry) return abort(404, 'no such template case')
+      return template(entry[0], entry[1])
+    })
+    main.route('/t-plugin', { template: 'hello' }, () => ({ name: 'plugin' }))
+    main.route('/t-plugin-string', { template: 'hello' }, () => 'not a dict')
+    main.route(
+      '/t-view',
+      view('hello')(() => ({ name: 'view' }))
+    )
+    main.route(
+      '/t-view-defaults',
+      view('hello', { name: 'defaults' })(() => null)
+    )
   }
   return main
 }

@@ -172,6 +172,22 @@ export const DIFFERENCES: Difference[] = [
     why: 'RFC 9110 §14.2: a server ignores a Range with a unit it does not know',
   },
   {
+    id: 'template-error-500',
+    area: 'templates',
+    kind: 'version',
+    bottle: "0.12's TemplateError is an HTTPError(500) whose page names the missing template",
+    bottleTs: 'TemplateError is an ordinary error: a 500 page without details outside debug mode',
+    why: 'bottle-ts follows Bottle 0.13; DESIGN.md "Bad input": a 500 shows no message outside debug mode',
+  },
+  {
+    id: 'template-none',
+    area: 'templates',
+    kind: 'version',
+    bottle: '0.12 renders `{{None}}` as `None`',
+    bottleTs: 'renders `null` and `undefined` as nothing',
+    why: 'bottle-ts follows Bottle 0.13, where None renders empty',
+  },
+  {
     id: 'error-page-markup',
     area: 'errors',
     kind: 'version',
@@ -236,13 +252,5 @@ export const KNOWN_BUGS: Difference[] = [
     bottleTs:
       "the 500 page says 'Internal Server Error' (src/output.ts sendIterable uses app._internalError)",
     why: 'Bottle 0.12 and 0.13 both say Unhandled exception',
-  },
-  {
-    id: 'bug-cookie-duplicate',
-    area: 'cookies',
-    kind: 'bug',
-    bottle: 'a cookie name sent twice reads as the last value',
-    bottleTs: 'reads as the first (src/request.ts cookies keeps what the cookie package returns)',
-    why: 'Bottle: SimpleCookie, last wins',
   },
 ]

@@ -14,6 +14,7 @@ import { query } from './query.js'
 import { redirects } from './redirects.js'
 import { routing } from './routing.js'
 import { staticFiles } from './static.js'
+import { templates } from './templates.js'
 import { urls } from './urls.js'
 
 /** All areas. */
@@ -30,4 +31,5 @@ export const AREAS: Area[] = [
   json,
   cookies,
   staticFiles,
+  templates,
 ]
