@@ -17,8 +17,16 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants as fsConstants, openSync, readSync } from 'node:fs'
-import { copyFile, open, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises'
+import {
+  close as fsClose,
+  closeSync,
+  constants as fsConstants,
+  open as fsOpen,
+  openSync,
+  readSync,
+  writev as fsWritev,
+} from 'node:fs'
+import { copyFile, open, stat, unlink, writeFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -215,13 +223,13 @@ class Spool extends Writable {
   readonly #threshold: number
   readonly #chunks: Buffer[] = []
   #size = 0
-  #fh: FileHandle | null = null
+  #fd: number | null = null
   #path: string | null = null
   #inflight: Promise<void> | null = null
   readonly #track: (path: string) => void
 
   constructor(threshold: number, track: (path: string) => void) {
-    super({ highWaterMark: 64 * 1024 })
+    super({ highWaterMark: 1024 * 1024 })
     this.#threshold = threshold
     this.#track = track
   }
@@ -231,36 +239,44 @@ class Spool extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    this.#size += chunk.length
+    this._writev([{ chunk }], cb)
+  }
+
+  // Chunks queued while a disk write is in flight go out as one writev: far fewer syscalls.
+  override _writev(chunks: { chunk: Buffer }[], cb: (error?: Error | null) => void): void {
+    const buffers = chunks.map((c) => c.chunk)
+    for (const b of buffers) this.#size += b.length
     if (this.#path === null && this.#size <= this.#threshold) {
-      this.#chunks.push(chunk)
+      this.#chunks.push(...buffers)
       cb()
       return
     }
-    const write = this.#toDisk(chunk)
+    const write = this.#toDisk(buffers)
     this.#inflight = write.catch(() => undefined)
     write.then(() => cb(), cb)
   }
 
-  async #toDisk(chunk: Buffer): Promise<void> {
+  async #toDisk(buffers: Buffer[]): Promise<void> {
     if (this.#path === null) {
       const path = tempPath()
       this.#path = path
       this.#track(path)
       // 'wx': never follow or reuse an existing file; 0o600: other users cannot read uploads.
-      this.#fh = await open(path, 'wx', 0o600)
-      const pending = this.#chunks.splice(0)
-      if (pending.length) await this.#writeAll(Buffer.concat(pending))
+      this.#fd = await new Promise<number>((resolve, reject) =>
+        fsOpen(path, 'wx', 0o600, (err, fd) => (err ? reject(err) : resolve(fd)))
+      )
+      buffers = [...this.#chunks.splice(0), ...buffers]
     }
-    await this.#writeAll(chunk)
-  }
-
-  async #writeAll(data: Buffer): Promise<void> {
-    for (let done = 0; done < data.length;) {
-      // Destroyed while a write was in flight: stop; _destroy closes the handle.
-      if (this.destroyed || !this.#fh) throw new Error('Upload aborted')
-      const { bytesWritten } = await this.#fh.write(data, done)
-      done += bytesWritten
+    // The callback API: markedly faster than FileHandle for many small writes.
+    let pending = buffers
+    while (pending.length) {
+      // Destroyed while a write was in flight: stop; _destroy closes the descriptor.
+      const fd = this.#fd
+      if (this.destroyed || fd === null) throw new Error('Upload aborted')
+      const written = await new Promise<number>((resolve, reject) =>
+        fsWritev(fd, pending, (err, n) => (err ? reject(err) : resolve(n)))
+      )
+      pending = skipBytes(pending, written)
     }
   }
 
@@ -278,10 +294,11 @@ class Spool extends Writable {
       )
   }
 
-  async #close(): Promise<void> {
-    const fh = this.#fh
-    this.#fh = null
-    if (fh) await fh.close()
+  #close(): Promise<void> {
+    const fd = this.#fd
+    this.#fd = null
+    if (fd === null) return Promise.resolve()
+    return new Promise((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve())))
   }
 
   /** The spooled bytes; call after 'finish'. */
@@ -291,6 +308,16 @@ class Spool extends Writable {
       this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks)
     )
   }
+}
+
+/** The buffers left after the first `n` bytes were written. */
+function skipBytes(buffers: Buffer[], n: number): Buffer[] {
+  let i = 0
+  while (i < buffers.length && n >= buffers[i]!.length) n -= buffers[i++]!.length
+  if (i === buffers.length) return []
+  const rest = buffers.slice(i)
+  if (n) rest[0] = rest[0]!.subarray(n)
+  return rest
 }
 
 // --- FileUpload --------------------------------------------------------------------
@@ -805,7 +832,9 @@ function readMultipart(
     bb.removeAllListeners('file')
     bb.removeAllListeners('field')
     bb.on('error', () => undefined)
-    bb.destroy()
+    // Not synchronously: busboy may still be inside its own emit (e.g. 'limit') and would
+    // then touch the file stream that destroy() just cleared.
+    process.nextTick(() => bb.destroy())
   })
 
   bb.on('field', (name: string | undefined, value: string, info: busboy.FieldInfo) => {

@@ -500,7 +500,7 @@ describeMatrix('cookie tampering and injection', (client) => {
       headers: { cookie: '__proto__=x; constructor=y; hasOwnProperty=z; b=%E0%A4%A; ;;=; =v' },
     })
     expect(res.status).toBe(200)
-    expect(res.json().proto).toBe('x')
+    expect(res.json<{ proto: string }>().proto).toBe('x')
   })
 })
 
