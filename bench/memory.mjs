@@ -99,10 +99,11 @@ const at = (n) => samples.find((s) => s.requests === n)?.rssKiB
 const first = at(STEP)
 const last = at(TOTAL)
 const ratio = last / first
+const serverNode = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim()
 const lines = [
   `### Memory: ${APP} RSS under ${TOTAL.toLocaleString('en-US')} requests`,
   '',
-  `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} · server Node ${spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim()} · autocannon, ${CONNECTIONS} connections, GET / and GET /user/12345 alternating · ${errors} errors`,
+  `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} · server Node ${serverNode} · autocannon, ${CONNECTIONS} connections, GET / and GET /user/12345 alternating · ${errors} errors`,
   '',
   '| requests | RSS MiB |',
   '| ---: | ---: |',
@@ -115,4 +116,5 @@ const lines = [
 const md = lines.join('\n') + '\n'
 process.stdout.write('\n' + md)
 mkdirSync(join(BENCH_DIR, 'results'), { recursive: true })
-writeFileSync(join(BENCH_DIR, 'results', `memory-${APP}.md`), md)
+const major = serverNode.replace(/^v(\d+).*/, '$1')
+writeFileSync(join(BENCH_DIR, 'results', `memory-${APP}-node${major}.md`), md)
