@@ -1007,7 +1007,96 @@ def pl_dict():
     return {'k': 1}
 
 
-APPS = {'main': main, 'hooks': hooks, 'errors': errors, 'plugins': plugins}
+# ---------------------------------------------------------------------------------------
+# mount: a parent with a mounted Bottle child and a mounted bare WSGI/Node handler
+
+parent = Bottle()
+child = Bottle()
+
+
+@parent.hook('before_request')
+def parent_before():
+    response.add_header('X-Parent', 'before')
+
+
+@parent.route('/')
+def parent_root():
+    return 'parent root'
+
+
+@parent.route('/child-url')
+def parent_child_url():
+    return parent.get_url('named', x='1')
+
+
+@child.hook('before_request')
+def child_before():
+    response.add_header('X-Child', 'before')
+
+
+@child.route('/')
+def child_root():
+    return 'child root'
+
+
+@child.route('/info')
+def child_info():
+    return {
+        'path': request.path,
+        'script_name': request.script_name,
+        'fullpath': request.fullpath,
+        'url': request.url,
+        'app': 'child' if request.app is child else 'parent',
+        'query': request.query_string,
+    }
+
+
+@child.route('/named/<x>', name='named')
+def child_named(x):
+    return 'named ' + x
+
+
+@child.route('/url')
+def child_url():
+    return child.get_url('named', x='2')
+
+
+@child.route('/abort')
+def child_abort():
+    abort(418, 'child teapot')
+
+
+@child.route('/redirect')
+def child_redirect():
+    redirect('info')
+
+
+@child.route('/json')
+def child_json():
+    return {'from': 'child'}
+
+
+@child.route('/post', method='POST')
+def child_post():
+    return 'child post ' + request.forms.get('a', '')
+
+
+@child.error(404)
+def child_404(e):
+    return 'child 404: ' + e.body
+
+
+def raw_handler(environ, start_response):
+    body = ('raw ' + environ['REQUEST_METHOD'] + ' ' + environ['PATH_INFO']).encode()
+    start_response('200 OK', [('Content-Type', 'text/plain'), ('X-Raw', 'yes'), ('Content-Length', str(len(body)))])
+    return [body]
+
+
+parent.mount('/child/', child)
+parent.mount('/raw/', raw_handler)
+
+
+APPS = {'main': main, 'hooks': hooks, 'errors': errors, 'plugins': plugins, 'mount': parent}
 
 
 # ---------------------------------------------------------------------------------------

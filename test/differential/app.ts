@@ -5,6 +5,7 @@
  * bottle-ts feature has not landed yet are left out; their cases are skipped by name.
  * @module
  */
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import * as bottle from 'bottle-ts'
 import {
@@ -79,7 +80,13 @@ function text(value: unknown): string {
 
 /** Builds main, hooks, errors and plugins: the same apps as app.py's `APPS`. */
 export function buildApps(): Apps {
-  return { main: buildMain(), hooks: buildHooks(), errors: buildErrors(), plugins: buildPlugins() }
+  return {
+    main: buildMain(),
+    hooks: buildHooks(),
+    errors: buildErrors(),
+    plugins: buildPlugins(),
+    mount: buildMount(),
+  }
 }
 
 function buildMain(): Bottle {
@@ -479,6 +486,43 @@ function buildPlugins(): Bottle {
   plugins.route('/pl/skip-all', { skip: true }, () => ({ k: 1 }))
   plugins.route('/pl/dict', () => ({ k: 1 }))
   return plugins
+}
+
+function buildMount(): Bottle {
+  const parent = new Bottle()
+  const child = new Bottle()
+  parent.hook('before_request')(() => response.addHeader('X-Parent', 'before'))
+  parent.route('/', () => 'parent root')
+  parent.route('/child-url', () => parent.getUrl('named', { x: '1' }))
+  child.hook('before_request')(() => response.addHeader('X-Child', 'before'))
+  child.route('/', () => 'child root')
+  child.route('/info', () => ({
+    path: request.path,
+    script_name: request.scriptName,
+    fullpath: request.fullpath,
+    url: request.url,
+    app: request.app === child ? 'child' : 'parent',
+    query: request.queryString,
+  }))
+  child.route('/named/<x>', { name: 'named' }, ({ x }) => 'named ' + x)
+  child.route('/url', () => child.getUrl('named', { x: '2' }))
+  child.route('/abort', () => abort(418, 'child teapot'))
+  child.route('/redirect', () => redirect('info'))
+  child.route('/json', () => ({ from: 'child' }))
+  child.route('/post', { method: 'POST' }, () => 'child post ' + (request.forms.get('a') ?? ''))
+  child.error(404)((e) => 'child 404: ' + text(e.body))
+  const rawHandler = (req: IncomingMessage, res: ServerResponse): void => {
+    const body = Buffer.from(`raw ${req.method ?? ''} ${(req.url ?? '').split('?')[0]}`)
+    res.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'X-Raw': 'yes',
+      'Content-Length': body.length,
+    })
+    res.end(body)
+  }
+  parent.mount('/child/', child)
+  parent.mount('/raw/', rawHandler)
+  return parent
 }
 
 /** Whether bottle-ts exports a name (areas still being built are skipped until it does). */

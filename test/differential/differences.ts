@@ -81,6 +81,16 @@ export const DIFFERENCES: Difference[] = [
     why: 'bottle-ts follows Bottle 0.13; DESIGN.md "Bad input": bad JSON is a 400',
   },
   {
+    id: 'mount-parent-hooks',
+    area: 'mount',
+    kind: 'deliberate',
+    bottle:
+      "0.12 turns a mounted app's answer into a new response, dropping headers the parent's before_request hooks set (0.13 merges the routes and runs only the parent's hooks)",
+    bottleTs:
+      "the child keeps its own hooks, error handlers and path, and the parent's hook headers stay on the answer",
+    why: 'DESIGN.md "Which Bottle": the parent\'s hooks run around a mounted app (Bottle #1205)',
+  },
+  {
     id: 'json-media-types',
     area: 'json',
     kind: 'deliberate',

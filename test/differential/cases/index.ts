@@ -8,6 +8,7 @@ import { errors } from './errors.js'
 import { forms } from './forms.js'
 import { hooks } from './hooks.js'
 import { json } from './json.js'
+import { mount } from './mount.js'
 import { output } from './output.js'
 import { plugins } from './plugins.js'
 import { query } from './query.js'
@@ -32,4 +33,5 @@ export const AREAS: Area[] = [
   cookies,
   staticFiles,
   templates,
+  mount,
 ]
