@@ -60,6 +60,7 @@ export { htmlEscape as htmlEscape } from './internal/http.js'
 export {
   SimpleTemplate,
   BaseTemplate,
+  EtaTemplate,
   template,
   view,
   TEMPLATE_PATH,

@@ -7,6 +7,7 @@ import {
   BaseTemplate,
   Bottle,
   DEBUG,
+  EtaTemplate,
   HTTPError,
   HTTPResponse,
   SimpleTemplate,
@@ -694,9 +695,44 @@ describe('view()', () => {
   })
 })
 
+describe('EtaTemplate (optional adapter)', () => {
+  const eta = { templateAdapter: EtaTemplate, templateLookup: [VIEWS] }
+
+  it('renders an Eta file with includes next to it, escaping as SimpleTemplate does', () => {
+    const out = template('eta_page', { title: 'T<', items: ['a&', null, 'c'] }, eta)
+    expect(out).toBe('<h1>T&lt;</h1>\n<ul>\n  <li>a&amp;</li>\n  <li></li>\n  <li>c</li>\n</ul>\n')
+  })
+
+  it('renders Eta source and keeps its cache apart from SimpleTemplate', () => {
+    expect(template('x: <%= it.x %>{{x}}', { x: '<' }, eta)).toBe('x: &lt;{{x}}')
+    expect(template('x: <%= it.x %>{{x}}', { x: '<' })).toBe('x: <%= it.x %>&lt;')
+  })
+
+  it('reports Eta errors as TemplateError naming the template', () => {
+    const parse = thrown(() => template('Hi <%= it.name %{', {}, eta))
+    expect(parse).toBeInstanceOf(TemplateError)
+    expect((parse as TemplateError).code).toBe('BOTTLE_TEMPLATE_SYNTAX')
+    const run = thrown(() => template('{<%= it.a.b %>', {}, eta))
+    expect(run).toBeInstanceOf(TemplateError)
+    expect((run as TemplateError).cause).toBeInstanceOf(TypeError)
+    expect((run as Error).message).toMatch(/reading 'b'.*in template '<string>'/)
+  })
+
+  it('serves an Eta view from a route', async () => {
+    const app = new Bottle()
+    app.get(
+      '/',
+      view('eta_header', {}, eta)(() => ({ title: 'Eta & Bottle' }))
+    )
+    const res = await new TestClient(app).get('/')
+    expect(res.text()).toBe('<h1>Eta &amp; Bottle</h1>\n')
+  })
+})
+
 describeMatrix('templates in an app', (client) => {
   it('renders views and the template route option', async () => {
     const app = new Bottle()
+    app.logError = () => {}
     app.get(
       '/hello/<name>',
       view('<b>Hello {{name}}</b>')(({ name }) => ({ name }))
@@ -729,6 +765,7 @@ describeMatrix('templates in an app', (client) => {
 
   it('turns template errors into a 500 page that names the template in debug mode', async () => {
     const app = new Bottle({ debug: true })
+    app.logError = () => {}
     app.get('/broken', () => template('broken', {}, { templateLookup: [VIEWS] }))
     app.get('/undef', () => template('undefined_var', {}, { templateLookup: [VIEWS] }))
     app.get('/fine', () => 'still up')

@@ -25,6 +25,7 @@ export {
   type TemplateInit,
   type TemplateSettings,
 }
+export { EtaTemplate } from './eta.js'
 export {
   SimpleTemplate,
   StplParser,
