@@ -88,6 +88,7 @@ export abstract class ServerAdapter {
  */
 export class InflightTracker {
   readonly #sockets = new Map<Socket, number>()
+  readonly #fresh = new WeakSet<Socket>()
   readonly #responses = new Set<ServerResponse>()
   /** Set once shutdown has begun. */
   closing = false
@@ -96,6 +97,7 @@ export class InflightTracker {
   wrap(handler: RequestHandler): RequestHandler {
     return (req, res) => {
       const socket = req.socket
+      this.#fresh.delete(socket)
       this.#sockets.set(socket, (this.#sockets.get(socket) ?? 0) + 1)
       this.#responses.add(res)
       if (this.closing) markClose(req, res)
@@ -107,14 +109,28 @@ export class InflightTracker {
   /** Registers a new connection as idle. */
   track(socket: Socket): void {
     if (!this.#sockets.has(socket)) this.#sockets.set(socket, 0)
+    this.#fresh.add(socket)
     socket.once('close', () => this.#sockets.delete(socket))
   }
 
-  /** Begins shutdown: tell busy responses to close their connection, end idle ones. */
-  drain(): void {
+  /**
+   * Begins shutdown: tell busy responses to close their connection and end idle ones.
+   * A connection accepted but not yet read from may carry a request already on its way:
+   * it gets `freshGrace` ms to show it before it is closed.
+   */
+  drain(freshGrace = 500): void {
     this.closing = true
     for (const res of this.#responses) markClose(res.req, res)
-    for (const [socket, n] of this.#sockets) if (n === 0) socket.end()
+    for (const [socket, n] of this.#sockets) {
+      if (n !== 0) continue
+      if (!this.#fresh.has(socket)) {
+        socket.end()
+        continue
+      }
+      setTimeout(() => {
+        if (this.#sockets.get(socket) === 0) socket.end()
+      }, freshGrace).unref()
+    }
   }
 
   /** Destroys every connection (the grace period ran out). */

@@ -38,6 +38,7 @@ export class ClusterServer extends ServerAdapter {
   /** Workers re-forked after a crash so far (primary only). */
   restarts = 0
   readonly #retiring = new Set<Worker>()
+  readonly #listening = new WeakSet<Worker>()
   readonly #timers = new Set<NodeJS.Timeout>()
   #shuttingDown = false
   #quickCrashes = 0
@@ -72,9 +73,10 @@ export class ClusterServer extends ServerAdapter {
     if (host.startsWith('unix:')) await prepareUnixSocket(host.slice(5))
     cluster.on('exit', (worker, code, signal) => this.#onExit(worker, code, signal))
     process.on('SIGHUP', this.#onHup)
-    const first = this.#fork()
-    for (let i = 1; i < this.size; i++) this.#fork()
-    this.#address = await listening(first)
+    const started = Array.from({ length: this.size }, () => listening(this.#fork()))
+    // Ready means every worker listens, so the first requests are already spread out.
+    const [address] = await Promise.all(started)
+    this.#address = address!
     return this.#address
   }
 
@@ -86,11 +88,13 @@ export class ClusterServer extends ServerAdapter {
     if (!cluster.isPrimary) return Promise.resolve()
     this.#reloading ??= (async () => {
       try {
-        for (const old of this.workers) {
+        const old = this.workers
+        for (const worker of old) {
           if (this.#shuttingDown) return
           await listening(this.#fork())
-          await this.#retire(old)
+          await this.#retire(worker)
         }
+        if (!this.quiet) process.stderr.write(`Reloaded ${old.length} workers\n`)
       } finally {
         this.#reloading = null
       }
@@ -108,7 +112,9 @@ export class ClusterServer extends ServerAdapter {
   }
 
   #fork(): Worker {
-    return cluster.fork({ BOTTLE_CLUSTER_WORKER: 'true' })
+    const worker = cluster.fork({ BOTTLE_CLUSTER_WORKER: 'true' })
+    worker.once('listening', () => this.#listening.add(worker))
+    return worker
   }
 
   #retire(worker: Worker): Promise<void> {
@@ -122,7 +128,8 @@ export class ClusterServer extends ServerAdapter {
         clearTimeout(timer)
         resolve()
       })
-      if (worker.isConnected()) worker.send({ bottle: SHUTDOWN })
+      // A worker still starting has nothing to finish, and may not listen for messages yet.
+      if (worker.isConnected() && this.#listening.has(worker)) worker.send({ bottle: SHUTDOWN })
       else worker.process.kill('SIGTERM')
     })
   }

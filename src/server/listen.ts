@@ -4,6 +4,7 @@
  * passed from a parent process (the reloader keeps its socket across restarts this way).
  * @module
  */
+import cluster from 'node:cluster'
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs'
 import { connect, type AddressInfo, type Server } from 'node:net'
 import { platform } from 'node:os'
@@ -63,7 +64,8 @@ export async function listenOn(
   if (target.fromParent) return takeFromParent(server)
   const { host = '127.0.0.1', port = 8080 } = target
   const unixPath = host.startsWith('unix:') ? host.slice(5) : null
-  if (unixPath !== null && !target.handle && target.fd === undefined)
+  // In a cluster worker the primary owns the socket file and has prepared it already.
+  if (unixPath !== null && !target.handle && target.fd === undefined && !cluster.isWorker)
     await prepareUnixSocket(unixPath)
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(err)

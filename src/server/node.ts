@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs'
 import { createServer, type Server, type ServerOptions as HttpOptions } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net'
 import {
   InflightTracker,
   ServerAdapter,
@@ -126,12 +126,13 @@ export class NodeServer extends ServerAdapter {
         this.#tracker.destroyAll()
       }, grace)
       timer.unref()
-      server.close(() => {
+      // net.Server's close stops accepting; http.Server's would also destroy connections
+      // accepted a moment ago whose request is still on its way. The tracker ends idle ones.
+      NetServer.prototype.close.call(server, () => {
         clearTimeout(timer)
+        server.closeIdleConnections()
         resolve()
       })
-      // After close(), as Node's docs advise, so no new request slips onto an idle socket.
-      server.closeIdleConnections()
       this.#tracker.drain()
     })
   }
