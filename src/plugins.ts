@@ -109,7 +109,9 @@ export class TemplatePlugin implements Plugin {
     if (!conf) return callback
     const [name, options] = Array.isArray(conf) ? conf : [conf, {}]
     const render = (out: unknown): unknown => {
-      if (!isJsonValue(out) || Array.isArray(out)) return out
+      // As Bottle's view(): no result renders the template with its defaults alone.
+      if (out === null || out === undefined) out = {}
+      else if (!isJsonValue(out) || Array.isArray(out)) return out
       if (!renderer) throw new Error('No template engine is loaded')
       return renderer(name, out as Record<string, unknown>, options)
     }

@@ -743,6 +743,7 @@ describeMatrix('templates in an app', (client) => {
       items: ['<a>', 'b'],
     }))
     app.get('/pass', { template: 'tpl {{a}}' }, () => 'not a dict')
+    app.get('/none', { template: ['none {{b}}', { b: 6 }] }, () => undefined)
     app.get(
       '/denied',
       view('x {{y}}')(() => new HTTPResponse('nope', 401))
@@ -755,6 +756,7 @@ describeMatrix('templates in an app', (client) => {
     expect((await c.get('/opt2')).text()).toBe('tpl 5 6')
     expect((await c.get('/list')).text()).toBe('<ul>\n  <li>&lt;a&gt;</li>\n  <li>b</li>\n</ul>\n')
     expect((await c.get('/pass')).text()).toBe('not a dict')
+    expect((await c.get('/none')).text()).toBe('none 6')
     const denied = await c.get('/denied')
     expect(denied.status).toBe(401)
     expect(denied.text()).toBe('nope')
