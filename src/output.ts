@@ -8,6 +8,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { FileHandle } from 'node:fs/promises'
+import { TextDecoder } from 'node:util'
 import type { Bottle } from './app.js'
 import { HTTPError, HTTPResponse } from './errors.js'
 import { htmlEscape, pyRepr, wireText } from './internal/http.js'
@@ -107,22 +108,86 @@ function sendString(app: Bottle, ctx: RequestContext, res: ServerResponse, text:
     else res.end(Buffer.from(text, 'utf8'))
     return
   }
-  const encoding = nodeEncoding(charset)
-  if (!encoding) {
-    const error = new HTTPError(500, `Unsupported response charset: ${charset}`)
+  const encode = encoderFor(charset)
+  let data: Buffer | null = null
+  let problem = `Unsupported response charset: ${charset}`
+  if (encode) {
+    try {
+      data = encode(text)
+    } catch (err) {
+      problem = (err as Error).message
+    }
+  }
+  if (!data) {
+    const error = new HTTPError(500, problem)
     ctx.response.setHeader('Content-Type', 'text/html; charset=UTF-8')
     void writeOutput(app, ctx, res, app._resolve(ctx, error))
     return
   }
-  sendBuffer(ctx, res, Buffer.from(text, encoding))
+  sendBuffer(ctx, res, data)
 }
 
-function nodeEncoding(charset: string): BufferEncoding | null {
-  const c = charset.toLowerCase().replace(/[^a-z0-9]/g, '')
-  if (c === 'latin1' || c === 'iso88591' || c === 'l1') return 'latin1'
-  if (c === 'ascii' || c === 'usascii') return 'ascii'
-  if (c === 'utf16le' || c === 'utf16') return 'utf16le'
-  return null
+type Encoder = (text: string) => Buffer
+
+const encoders = new Map<string, Encoder | null>()
+// Python codec names that are not WHATWG labels.
+const CHARSET_ALIASES: Readonly<Record<string, string>> = { latin9: 'iso-8859-15' }
+
+/** The encoder for a response charset, cached; `null` when the charset is unknown. */
+function encoderFor(charset: string): Encoder | null {
+  const key = charset.trim().toLowerCase()
+  let encoder = encoders.get(key)
+  if (encoder === undefined) {
+    encoder = makeEncoder(key)
+    // Charsets come from app code, but the cache stays bounded all the same.
+    if (encoders.size < 64) encoders.set(key, encoder)
+  }
+  return encoder
+}
+
+function unencodable(ch: string, charset: string): Error {
+  const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
+  return new Error(`Cannot encode U+${code} in the response charset ${charset}`)
+}
+
+/**
+ * Node's own encoders for latin1, ASCII and UTF-16; any other single-byte charset that
+ * TextDecoder knows (iso-8859-15, koi8-r, windows-1251...) through a reverse table. As
+ * Python's `str.encode`, a character the charset lacks is an error, never a silent `?`.
+ */
+function makeEncoder(key: string): Encoder | null {
+  const c = key.replace(/[^a-z0-9]/g, '')
+  const limited =
+    (limit: number, encoding: BufferEncoding): Encoder =>
+    (text) => {
+      for (const ch of text) if (ch.codePointAt(0)! > limit) throw unencodable(ch, key)
+      return Buffer.from(text, encoding)
+    }
+  if (c === 'latin1' || c === 'iso88591' || c === 'l1') return limited(0xff, 'latin1')
+  if (c === 'ascii' || c === 'usascii') return limited(0x7f, 'latin1')
+  if (c === 'utf16le' || c === 'utf16') return (text) => Buffer.from(text, 'utf16le')
+  let decoder: TextDecoder
+  try {
+    decoder = new TextDecoder(CHARSET_ALIASES[c] ?? key)
+  } catch {
+    return null
+  }
+  const chars = [...decoder.decode(Uint8Array.from({ length: 256 }, (_, i) => i))]
+  if (chars.length !== 256) return null // multi-byte charsets are not supported
+  const table = new Map<string, number>()
+  chars.forEach((ch, i) => {
+    if (ch !== '\ufffd' && !table.has(ch)) table.set(ch, i)
+  })
+  return (text) => {
+    const out = Buffer.allocUnsafe(text.length)
+    let n = 0
+    for (const ch of text) {
+      const byte = table.get(ch)
+      if (byte === undefined) throw unencodable(ch, key)
+      out[n++] = byte
+    }
+    return out.subarray(0, n)
+  }
 }
 
 function sendBuffer(ctx: RequestContext, res: ServerResponse, data: Uint8Array | null): void {
@@ -193,8 +258,13 @@ async function sendIterable(
     const error = new HTTPError(500, `Unsupported response type: ${typeof first}`)
     return writeOutput(app, ctx, res, app._resolve(ctx, error))
   }
+  const charset = ctx.response.charset
+  const charsetEncoder = UTF8.test(charset) ? null : encoderFor(charset)
+  // Strings are encoded with the response charset, as Bottle does for every chunk.
+  const encodeChunk = (text: string): Buffer =>
+    charsetEncoder ? charsetEncoder(text) : Buffer.from(text, 'utf8')
   const encode = (chunk: unknown): Uint8Array | string => {
-    if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8')
+    if (typeof chunk === 'string') return encodeChunk(chunk)
     if (chunk instanceof Uint8Array) return chunk
     throw new TypeError(`Unsupported chunk type in a streamed response: ${typeof chunk}`)
   }

@@ -76,6 +76,45 @@ describeMatrix('Output casting', (client) => {
     expect(utf8.body.equals(Buffer.from('äöüß', 'utf8'))).toBe(true)
   })
 
+  it('encodes with any single-byte charset: iso-8859-15 (latin9), koi8-r, streamed chunks too', async () => {
+    const app = new Bottle()
+    app.get('/latin9/<name>', ({ name }) => {
+      response.contentType = `text/html; charset=${name}`
+      return 'äöüß€'
+    })
+    app.get('/koi8', () => {
+      response.contentType = 'text/plain; charset=koi8-r'
+      return 'привет'
+    })
+    app.get('/stream', function* () {
+      response.contentType = 'text/plain; charset=iso-8859-1'
+      yield 'ä'
+      yield 'ß'
+    })
+    const c = client(app)
+    for (const name of ['iso-8859-15', 'latin9', 'ISO-8859-15']) {
+      const res = await c.get(`/latin9/${name}`)
+      expect([...res.body], name).toEqual([0xe4, 0xf6, 0xfc, 0xdf, 0xa4])
+      expect(res.header('content-length'), name).toBe('5')
+    }
+    const koi8 = await c.get('/koi8')
+    expect(new TextDecoder('koi8-r').decode(koi8.body)).toBe('привет')
+    expect(koi8.body.length).toBe(6)
+    expect([...(await c.get('/stream')).body]).toEqual([0xe4, 0xdf])
+  })
+
+  it('a character the charset lacks is a 500 naming it, never a silently wrong byte', async () => {
+    const app = silent(new Bottle())
+    app.get('/', () => {
+      response.contentType = 'text/plain; charset=latin1'
+      return 'ok 瓶'
+    })
+    const res = await client(app).get('/')
+    expect(res.status).toBe(500)
+    expect(res.text()).toContain('U+74F6')
+    expect(res.header('content-type')).toBe('text/html; charset=UTF-8')
+  })
+
   it('answers a charset it cannot encode with a 500 that names it', async () => {
     const app = silent(new Bottle())
     app.get('/', () => {
