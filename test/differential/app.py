@@ -495,8 +495,11 @@ def rd_dots():
 
 # --- query strings ------------------------------------------------------------------------
 
-def multidict_json(md):
-    md = md.decode()
+def multidict_json(md, decode=True):
+    # 0.12 keeps latin1 strings for item access; decode() recodes them as UTF-8. Multipart
+    # values are proper text already, and decode() would break them.
+    if decode:
+        md = md.decode()
     return dict((k, md.getall(k)) for k in md.keys())
 
 
@@ -647,6 +650,24 @@ def c_signed_get():
 def c_quoted():
     response.set_cookie('q', 'a b')
     return 'quoted'
+
+
+# --- multipart uploads ------------------------------------------------------------------
+
+@main.route('/m/echo', method='POST')
+def m_echo():
+    files = {}
+    for name in request.files.keys():
+        for up in request.files.getall(name):
+            data = up.file.read()
+            files.setdefault(name, []).append({
+                'filename': up.filename,
+                'raw': up.raw_filename,
+                'type': up.content_type,
+                'size': len(data),
+                'text': data.decode('utf8', 'replace'),
+            })
+    return {'forms': multidict_json(request.forms, decode=False), 'files': files}
 
 
 # --- plugins (route level) ---------------------------------------------------------------

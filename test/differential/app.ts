@@ -343,6 +343,24 @@ function buildMain(): Bottle {
     return 'quoted'
   })
 
+  // --- multipart uploads ----------------------------------------------------------------
+  main.route('/m/echo', { method: 'POST' }, () => {
+    const files: Record<string, unknown[]> = {}
+    for (const name of request.files.keys()) {
+      for (const up of request.files.getall(name)) {
+        const data = up.file.buffer
+        ;(files[name] ??= []).push({
+          filename: up.filename,
+          raw: up.rawFilename,
+          type: up.contentType,
+          size: data.length,
+          text: data.toString('utf8'),
+        })
+      }
+    }
+    return { forms: multidictJson(request.forms), files }
+  })
+
   // --- plugins (route level) --------------------------------------------------------------
   const upperPlugin =
     (callback: Callback): Callback =>

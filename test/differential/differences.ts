@@ -198,6 +198,24 @@ export const DIFFERENCES: Difference[] = [
     why: 'bottle-ts follows Bottle 0.13, where None renders empty',
   },
   {
+    id: 'multipart-empty-filename',
+    area: 'multipart',
+    kind: 'version',
+    bottle: '0.12 turns a part with `filename=""` into a FileUpload named `empty`',
+    bottleTs:
+      'treats it as a form field, as Bottle 0.13 does (a browser sends it for an empty file input)',
+    why: 'bottle-ts follows Bottle 0.13',
+  },
+  {
+    id: 'multipart-bad-400',
+    area: 'multipart',
+    kind: 'version',
+    bottle:
+      '0.12 (cgi.FieldStorage) accepts a truncated body or a foreign boundary as an empty form, and a missing boundary is a 500',
+    bottleTs: 'answers 400 naming what was wrong',
+    why: 'bottle-ts follows Bottle 0.13 (MultipartError is a 400); DESIGN.md "Bad input": bad multipart is a 400',
+  },
+  {
     id: 'error-page-markup',
     area: 'errors',
     kind: 'version',
@@ -226,6 +244,14 @@ export const DIFFERENCES: Difference[] = [
 
 /** bottle-ts bugs the suite found; not in docs/porting.md, removed once fixed. */
 export const KNOWN_BUGS: Difference[] = [
+  {
+    id: 'bug-upload-default-type',
+    area: 'multipart',
+    kind: 'bug',
+    bottle: "an upload without a Content-Type header has `content_type == ''` (0.12 and 0.13)",
+    bottleTs: "`contentType` is 'text/plain' (busboy's RFC 7578 default leaks through src/body.ts)",
+    why: 'FileUpload.contentType should report the header the client sent',
+  },
   {
     id: 'bug-fullpath-dot-segments',
     area: 'static',

@@ -9,6 +9,7 @@ import { forms } from './forms.js'
 import { hooks } from './hooks.js'
 import { json } from './json.js'
 import { mount } from './mount.js'
+import { uploads } from './multipart.js'
 import { output } from './output.js'
 import { plugins } from './plugins.js'
 import { query } from './query.js'
@@ -34,4 +35,5 @@ export const AREAS: Area[] = [
   staticFiles,
   templates,
   mount,
+  uploads,
 ]
