@@ -252,6 +252,7 @@ describe('SimpleTemplate: code lines and blocks', () => {
     expect(render('\\%% test')).toBe('%% test')
     expect(render('    \\% test')).toBe('    % test')
     expect(render('%% test\n')).toBe('% test\n')
+    expect(render('  %% y z\nq')).toBe('% y z\nq')
     expect(render('\\<% not code %>')).toBe('<% not code %>')
     expect(render('a % b')).toBe('a % b')
   })

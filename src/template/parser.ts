@@ -160,8 +160,8 @@ export class StplParser {
       } else if (src.startsWith(lineStart, p)) {
         const after = p + lineStart.length
         if (src.startsWith(lineStart, after)) {
-          // `%%` starts a literal line (Bottle 0.12's escape).
-          this.#addText(src.slice(pos, p) + src.slice(after, eol), eol === nl + 1)
+          // `%%` starts a literal line, without its indentation (Bottle 0.12's escape).
+          this.#addText(src.slice(after, eol), eol === nl + 1)
         } else {
           this.#flushText()
           pos = this.#readCode(after, false)
