@@ -100,7 +100,7 @@ describe.skipIf(noNginx)('nginx in front of bottle-ts on Unix sockets', { timeou
         break
       } catch (err) {
         if (Date.now() > deadline)
-          throw new Error(`nginx did not start: ${String(err)} ${nginx.stderr}`)
+          throw new Error(`nginx did not start: ${nginx.stderr}`, { cause: err })
         await sleep(100)
       }
     }
