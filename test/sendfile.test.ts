@@ -144,7 +144,10 @@ describe('staticFile: files and errors', () => {
     expect(res).toBeInstanceOf(HTTPResponse)
     expect(res).not.toBeInstanceOf(HTTPError)
     expect(res.statusCode).toBe(200)
-    expect(Buffer.isBuffer(res.body) && res.body.equals(HELLO)).toBe(true)
+    // The body is a lazy stream of the file: it opens the file when iterated.
+    const chunks: Buffer[] = []
+    for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(chunk)
+    expect(Buffer.concat(chunks).equals(HELLO)).toBe(true)
   })
 
   it('returns an HTTPError with Bottle’s messages for missing and escaping names', async () => {
