@@ -13,13 +13,21 @@ import { AREAS } from './cases/index.js'
 import { DIFFERENCES, KNOWN_BUGS, NORMALISED } from './differences.js'
 import {
   bottleAvailable,
+  check,
+  diff,
+  encodeRequest,
   formatMismatch,
   formatSummary,
+  normalise,
+  normaliseCookie,
+  parseResponse,
   pool,
+  req,
   runCase,
   startBottle,
   startBottleTs,
   type Outcome,
+  type RawResponse,
   type Side,
 } from './runner.js'
 
@@ -88,5 +96,91 @@ describe('differential: the list of differences', () => {
     const section = end === -1 ? rest : rest.slice(0, end)
     const ids = [...section.matchAll(/^\|\s*`([^`]+)`\s*\|/gm)].map((m) => m[1])
     expect([...ids].sort()).toEqual([...documented].sort())
+  })
+})
+
+describe('differential: the runner', () => {
+  const raw = (text: string): RawResponse => parseResponse(Buffer.from(text, 'latin1'))
+
+  it('parses a chunked answer and keeps repeated headers', () => {
+    const res = raw(
+      'HTTP/1.1 200 OK\r\nX-A: 1\r\nX-A: 2\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n'
+    )
+    expect(res.status).toBe(200)
+    expect(res.body.toString()).toBe('abcde')
+    expect(normalise(res, 'GET').headers.get('x-a')).toEqual(['1', '2'])
+  })
+
+  it('compares JSON bodies as values, not as text', () => {
+    const a = normalise(
+      raw(
+        'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{"b": 1, "a": 2}'
+      ),
+      'GET'
+    )
+    const b = normalise(
+      raw(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 13\r\n\r\n{"a":2,"b":1}'
+      ),
+      'GET'
+    )
+    expect(diff(a, b, {})).toEqual([])
+  })
+
+  it('reports a Content-Length that does not match the body', () => {
+    const res = normalise(raw('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort'), 'GET')
+    expect(res.faults).toEqual(['Content-Length 9 but the body has 5 bytes'])
+  })
+
+  it('masks signed cookie values of both formats and sorts attributes', () => {
+    expect(normaliseCookie('s="!abc=?gAWV"; Path=/; HttpOnly')).toBe('s=<signed>; httponly; path=/')
+    expect(normaliseCookie('s=!sig%3Fpayload; HttpOnly; Path=/')).toBe(
+      's=<signed>; httponly; path=/'
+    )
+    expect(normaliseCookie('a=1; Max-Age=60')).toBe('a=1; max-age=60')
+  })
+
+  it('reduces both error pages to status, URL and message', () => {
+    const py012 =
+      '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head><title>Error: 404 Not Found</title></head>' +
+      '<body><h1>Error: 404 Not Found</h1><p>Sorry, the requested URL <tt>&#039;http://localhost/x&#039;</tt>\n' +
+      '               caused an error:</p>\n<pre>Not found: &#039;/x&#039;</pre></body></html>'
+    const ts =
+      '<!DOCTYPE html>\n<html>\n  <head>\n    <title>Error: 404 Not Found</title>\n  </head>\n  <body>\n' +
+      '    <p>Sorry, the requested URL <tt>&#039;http://localhost/x&#039;</tt> caused an error:</p>\n' +
+      '    <pre>Not found: &#039;/x&#039;</pre>\n  </body>\n</html>\n'
+    const page = (body: string): string =>
+      normalise(raw(`HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n${body}`), 'GET').body
+    expect(page(py012)).toBe(page(ts))
+    expect(page(ts)).toBe(
+      '[error page] status=404 url=&#039;http://localhost/x&#039; message=Not found: &#039;/x&#039;'
+    )
+  })
+
+  it('names every field that differs', () => {
+    const a = normalise(raw('HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nok'), 'GET')
+    const b = normalise(raw('HTTP/1.1 201 Created\r\nX-A: 2\r\nContent-Length: 2\r\n\r\nno'), 'GET')
+    expect(diff(a, b, {})).toEqual([
+      'status: Bottle 200, bottle-ts 201',
+      'header x-a: Bottle "1", bottle-ts "2"',
+      'body: Bottle "ok", bottle-ts "no"',
+    ])
+  })
+
+  it('checks an expectation field by field', () => {
+    const res = normalise(raw('HTTP/1.1 404 Not Found\r\nX-A: 1\r\n\r\n'), 'GET')
+    expect(check('bottle-ts', res, { status: 404, headers: { 'x-a': '1', 'x-b': null } })).toEqual(
+      []
+    )
+    expect(check('bottle-ts', res, { status: 200, headers: { 'x-a': /2/ } })).toEqual([
+      'bottle-ts status: expected 200, got 404',
+      'bottle-ts header x-a: expected one value like /2/, got "1"',
+    ])
+  })
+
+  it('builds requests with Host, Connection and Content-Length', () => {
+    expect(encodeRequest(req('POST', '/p', { body: 'abc' })).toString()).toBe(
+      'POST /p HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc'
+    )
   })
 })
