@@ -247,6 +247,14 @@ describe('BaseRequest: headers, cookies, query', () => {
     expect(r.GET).toBe(r.query)
   })
 
+  it('keeps malformed escapes in the query as text and replaces invalid UTF-8', () => {
+    const r = new BaseRequest(fakeReq({}), null, '/', 'a=%zz&b=%E7%93&c=100%&d=%41%e7%93%b6')
+    expect(r.query.get('a')).toBe('%zz')
+    expect(r.query.get('b')).toBe('\ufffd')
+    expect(r.query.get('c')).toBe('100%')
+    expect(r.query.get('d')).toBe('A瓶')
+  })
+
   it('treats ";" as data in the query string (CVE-2020-28473)', () => {
     const r = new BaseRequest(fakeReq({}), null, '/', 'a=1;b=2')
     expect(r.query.get('a')).toBe('1;b=2')

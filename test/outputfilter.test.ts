@@ -280,6 +280,20 @@ describeMatrix('Output casting', (client) => {
     expect(teapot.text()).toContain('teapot')
   })
 
+  it('streams large bodies completely, waiting for the client to drain', async () => {
+    const app = new Bottle()
+    const size = 64 * 1024
+    app.get('/', function* () {
+      for (let i = 0; i < 64; i++) yield Buffer.alloc(size, i)
+    })
+    const res = await client(app).get('/')
+    expect(res.body.length).toBe(64 * size)
+    for (let i = 0; i < 64; i++) {
+      expect(res.body[i * size], `chunk ${i}`).toBe(i)
+      expect(res.body[(i + 1) * size - 1], `chunk ${i}`).toBe(i)
+    }
+  })
+
   it('streams a Readable stream', async () => {
     const app = new Bottle()
     app.get('/', () => Readable.from([Buffer.from('te'), Buffer.from('st')]))
@@ -563,6 +577,45 @@ describe('Output casting over a real socket: aborts', () => {
       const after = produced
       await new Promise((r) => setTimeout(r, 50))
       expect(produced).toBe(after)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a chunk of an unsupported type after the first one aborts the connection', async () => {
+    const app = silent(new Bottle())
+    app.get('/', function* () {
+      yield 'first;'
+      yield 1234
+    })
+    const raw = (
+      await rawOverSocket(app, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    ).toString('latin1')
+    expect(raw).toContain('first;')
+    expect(raw.endsWith('0\r\n\r\n')).toBe(false)
+  })
+
+  it('closes the iterator when a client stops reading and then goes away (backpressure)', async () => {
+    const app = new Bottle()
+    let finallyRan = false
+    const big = Buffer.alloc(1 << 20, 0x61)
+    app.get('/', function* () {
+      try {
+        for (;;) yield big
+      } finally {
+        finallyRan = true
+      }
+    })
+    const server = await listen(app)
+    try {
+      const socket = connect(server.port, '127.0.0.1')
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+      await once(socket, 'data')
+      socket.pause()
+      await new Promise((r) => setTimeout(r, 100))
+      expect(finallyRan).toBe(false)
+      socket.destroy()
+      await vi.waitFor(() => expect(finallyRan).toBe(true), { timeout: 2000 })
     } finally {
       await server.close()
     }
