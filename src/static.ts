@@ -3,7 +3,7 @@
  * directory as an `HTTPResponse` (or an `HTTPError` for 400/403/404/416), with the
  * content type guessed by mime-types, validators (`Last-Modified`, a quoted `ETag`),
  * conditional requests (304), byte ranges (206/416), downloads and HEAD. A handler
- * returns what it gives; output.ts then writes the Buffer or streams the file.
+ * returns what it gives; output.ts then streams the file with backpressure.
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -122,26 +122,26 @@ export async function staticFile(
 
   const ctx = currentOrNull()
   const offload = options.offload ?? ctx?.request.app?.config.get('staticFile.offload') ?? false
-  const headers = new HTTPResponse('', 200, options.headers)
+  const res = new HTTPResponse('', 200, options.headers)
   const type = contentType(filename, options)
-  if (type) headers.setHeader('Content-Type', type)
+  if (type) res.setHeader('Content-Type', type)
   if (options.download) {
     const name = typeof options.download === 'string' ? options.download : filename
-    headers.setHeader('Content-Disposition', contentDisposition(name))
+    res.setHeader('Content-Disposition', contentDisposition(name))
   }
   if (offload) {
     const prefix = options.prefix ?? ctx?.request.app?.config.get('staticFile.offloadPrefix')
-    headers.setHeader(...offloadHeader(offload, prefix, rootReal, rel))
-    return headers
+    res.setHeader(...offloadHeader(offload, prefix, rootReal, rel))
+    return res
   }
 
   const size = stats.size
   const mtime = Math.floor(stats.mtimeMs / 1000)
   const etag = makeETag(options.etag, stats, real)
   const v: Validators = { etag, mtime }
-  headers.setHeader('Last-Modified', httpDate(mtime))
-  if (etag) headers.setHeader('ETag', etag)
-  headers.setHeader('Accept-Ranges', 'bytes')
+  res.setHeader('Last-Modified', httpDate(mtime))
+  if (etag) res.setHeader('ETag', etag)
+  res.setHeader('Accept-Ranges', 'bytes')
 
   const method = ctx?.request.method ?? 'GET'
   const header = (name: string): string | undefined => ctx?.request.getHeader(name)
@@ -150,8 +150,8 @@ export async function staticFile(
     if (notModified(header('if-none-match'), header('if-modified-since'), v)) {
       const denied = await readable(real)
       if (denied) return denied
-      headers.status = 304
-      return headers
+      res.status = 304
+      return res
     }
   } else {
     const inm = header('if-none-match')
@@ -170,23 +170,23 @@ export async function staticFile(
     // Several ranges are answered with the first satisfiable one, as Bottle does.
     if (ranges) {
       range = ranges[0]!
-      headers.status = 206
-      headers.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
+      res.status = 206
+      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
     }
   }
   const length = range.end - range.start + 1
-  headers.setHeader('Content-Length', length)
+  res.setHeader('Content-Length', length)
 
   if (method === 'HEAD' || length === 0) {
     const denied = await readable(real)
     if (denied) return denied
-    headers.body = ''
-    return headers
+    res.body = ''
+    return res
   }
   // Streamed at every size: one read into a Buffer measured slower per request, even for
   // 20-byte files, and a stream opens the file only once the response is really sent.
-  headers.body = new FileBody(real, range.start, length)
-  return headers
+  res.body = new FileBody(real, range.start, length)
+  return res
 }
 
 /** Whether `path` is the root or below `root + sep` (never a sibling sharing the prefix). */
@@ -317,7 +317,7 @@ function encodeSegment(segment: string): string {
   return encodeURIComponent(segment)
 }
 
-// Callbacks rather than fs/promises: measured at about half the CPU time per request.
+// Callbacks rather than fs/promises: measured at about a third less CPU per call.
 /** Resolves the root and the file and stats the file, the three lookups in parallel. */
 function lookup3(root: string, full: string): Promise<[string, string, Stats]> {
   return new Promise((resolve, reject) => {
