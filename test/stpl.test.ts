@@ -434,6 +434,18 @@ describe('SimpleTemplate: include, rebase and helpers', () => {
     expect(render('{{get("data-id")}} {{get("class")}}', { 'data-id': 7, class: 'c' })).toBe('7 c')
   })
 
+  it('names the including template and line when an included template is missing', () => {
+    const err = thrown(() => render("first\n% include('no_such_template')\n"))
+    expect(err).toBeInstanceOf(TemplateError)
+    expect((err as Error).message).toBe(
+      "Template 'no_such_template' not found. (included from '<string>', line 2)"
+    )
+  })
+
+  it('declares helpers used inside template strings', () => {
+    expect(render("% s = `${get('x', 'd')}!`\n{{s}}")).toBe('d!')
+  })
+
   it('stops a recursive include with a clear error', () => {
     const err = thrown(() => new SimpleTemplate({ name: 'loop', lookup: [VIEWS] }).render())
     expect(err).toBeInstanceOf(TemplateError)

@@ -325,6 +325,8 @@ export class StplParser {
       if (c === 34 || c === 39 || c === 96) {
         const e = skipString(src, k)
         const s = src.slice(k, e)
+        // Helpers called inside `${...}` of a template string must be declared too.
+        if (c === 96) this.#noteHelpers(s)
         this.#cur += s
         this.#lineno += countNewlines(s)
         this.#stmtStart = false

@@ -304,21 +304,33 @@ function compile(tpl: SimpleTemplate, names: string[]): RenderFn {
 /** Maps a position in the compiled function (from the error's stack) to a template line. */
 function templateLine(tpl: SimpleTemplate, err: unknown, syntax: boolean): number | undefined {
   const stack = err instanceof Error ? (err.stack ?? '') : ''
-  let at: number | undefined
   const tag = tpl.fileId + ':'
-  const idx = stack.indexOf(tag)
-  if (idx !== -1 && (!syntax || idx === 0)) {
-    at = parseInt(stack.slice(idx + tag.length), 10)
-  }
-  if (at === undefined || Number.isNaN(at)) return undefined
   const map = tpl.code.lineMap
-  // Two prologue lines precede the body.
-  return map[Math.min(Math.max(at - 3, 0), map.length - 1)]
+  // Two prologue lines precede the body; frames there are the helper wrappers, so the
+  // caller's frame further down the stack has the template line.
+  for (let idx = stack.indexOf(tag); idx !== -1; idx = stack.indexOf(tag, idx + 1)) {
+    if (syntax && idx !== 0) return undefined
+    const at = parseInt(stack.slice(idx + tag.length), 10)
+    if (Number.isNaN(at)) continue
+    if (at >= 3 || syntax) return map[Math.min(Math.max(at - 3, 0), map.length - 1)]
+  }
+  return undefined
 }
 
 function runtimeError(tpl: SimpleTemplate, err: unknown): unknown {
-  if (!(err instanceof Error) || err instanceof TemplateError) return err
+  if (!(err instanceof Error)) return err
+  if (err instanceof TemplateError && err.line !== undefined) return err
   const line = templateLine(tpl, err, false)
+  if (err instanceof TemplateError) {
+    // A sub-template that cannot be found: say where it was included from.
+    if (line === undefined) return err
+    return new TemplateError(`${err.message} (included from ${tpl.label}, line ${line})`, {
+      template: tpl.filename ?? tpl.name,
+      line,
+      cause: err,
+      code: err.code,
+    })
+  }
   const where = line === undefined ? '' : `, line ${line}`
   const template = tpl.filename ?? tpl.name
   const undef = err instanceof ReferenceError ? /^(\S+) is not defined$/.exec(err.message) : null
