@@ -5,7 +5,15 @@
  * and offloading to a front server.
  */
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -487,6 +495,45 @@ describe('staticFile: streaming and descriptors', () => {
       // While streaming: the client socket, the server socket and the file.
       expect(opened).toBeGreaterThanOrEqual(baseline + 3)
       expect(await waitFor(async () => (await fdCount()) <= baseline)).toBe(true)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('cuts the connection when the file shrinks mid-stream, never ending a short 200', async () => {
+    const file = join(tmp, 'shrinking.bin')
+    writeFileSync(file, Buffer.alloc(8 * 1024 * 1024, 1))
+    const logged: unknown[] = []
+    const app = new Bottle()
+    app.logError = (err) => logged.push(err)
+    const server = await listen(staticApp(tmp, {}, app))
+    try {
+      const outcome = await new Promise<{ complete: boolean; received: number; length: number }>(
+        (resolve, reject) => {
+          const req = httpRequest(`${server.url}/static/shrinking.bin`, (res) => {
+            let received = 0
+            res.on('data', (chunk: Buffer) => {
+              if (received === 0) truncateSync(file, 100_000)
+              received += chunk.length
+            })
+            res.on('close', () =>
+              resolve({
+                complete: res.complete,
+                received,
+                length: Number(res.headers['content-length']),
+              })
+            )
+          })
+          req.on('error', (err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ECONNRESET') reject(err)
+          })
+          req.end()
+        }
+      )
+      expect(outcome.length).toBe(8 * 1024 * 1024)
+      expect(outcome.received).toBeLessThan(outcome.length)
+      expect(outcome.complete).toBe(false)
+      expect(String(logged[0])).toMatch(/File shrank while being sent/)
     } finally {
       await server.close()
     }
