@@ -80,13 +80,16 @@ function text(value: unknown): string {
 
 /** Builds main, hooks, errors and plugins: the same apps as app.py's `APPS`. */
 export function buildApps(): Apps {
-  return {
+  const apps: Apps = {
     main: buildMain(),
     hooks: buildHooks(),
     errors: buildErrors(),
     plugins: buildPlugins(),
     mount: buildMount(),
   }
+  // The 500 cases raise on purpose; app.py's tracebacks go to a pipe nobody reads either.
+  for (const app of Object.values(apps)) app.logError = () => {}
+  return apps
 }
 
 function buildMain(): Bottle {

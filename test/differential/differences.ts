@@ -216,6 +216,15 @@ export const DIFFERENCES: Difference[] = [
     why: 'bottle-ts follows Bottle 0.13 (MultipartError is a 400); DESIGN.md "Bad input": bad multipart is a 400',
   },
   {
+    id: 'mount-get-url',
+    area: 'mount',
+    kind: 'version',
+    bottle:
+      "0.12's parent cannot build the URL of a mounted app's named route (RouteBuildError, a 500)",
+    bottleTs: 'the parent builds it under the mount prefix (`/child/named/1`)',
+    why: 'bottle-ts follows Bottle 0.13, where mounted routes are buildable from the parent',
+  },
+  {
     id: 'error-page-markup',
     area: 'errors',
     kind: 'version',

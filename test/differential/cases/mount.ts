@@ -44,6 +44,11 @@ export const mount: Area = {
       }),
       ...keepsParent,
     },
+    on('/child-url', 'the parent builds the URL of a named child route', {
+      differs: 'mount-get-url',
+      ts: { status: 200, body: '/child/named/1' },
+      py: { status: 500 },
+    }),
     on('/child', 'the prefix without its slash'),
     on('/nothing', "the parent's 404 outside the mount"),
     on('/raw/some/path', 'a bare handler sees the shifted path', keepsParent),
