@@ -6,7 +6,7 @@ import { createServer, request as httpRequest } from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it, vi } from 'vitest'
-import { Bottle, HTTPResponse, abort } from 'bottle-ts'
+import { Bottle, DEBUG, HTTPResponse, abort } from 'bottle-ts'
 import { TestClient } from 'bottle-ts/testing'
 import { describeMatrix } from './_helpers.js'
 
@@ -164,6 +164,22 @@ describe('Exceptions: catchall', () => {
     const res = await new TestClient(app).get('/')
     expect(res.status).toBe(500)
     expect(res.text()).toContain('SomeError')
+  })
+
+  it('the global DEBUG switch turns on details for every app', async () => {
+    const app = quiet(new Bottle())
+    app.get('/', () => {
+      throw new SomeError('global debug')
+    })
+    const c = new TestClient(app)
+    expect((await c.get('/')).text()).not.toContain('global debug')
+    DEBUG.enabled = true
+    try {
+      expect(app.debug).toBe(true)
+      expect((await c.get('/')).text()).toContain('global debug')
+    } finally {
+      DEBUG.enabled = false
+    }
   })
 
   it('catchall on: uncaught errors are logged once, HTTP errors not at all', async () => {

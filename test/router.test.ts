@@ -517,6 +517,29 @@ describeMatrix('Router through the app', (client) => {
     expect((await c.get('/ok')).status).toBe(200)
   })
 
+  it('custom filters added to app.router convert arguments for callbacks', async () => {
+    const app = new Bottle()
+    app.router.addFilter('csv', () => [
+      '[^/]+',
+      (t) => t.split(','),
+      (v) => (v as string[]).join(','),
+    ])
+    app.get('/sum/<nums:csv>', { name: 'sum' }, ({ nums }) =>
+      String((nums as unknown as string[]).map(Number).reduce((a, b) => a + b, 0))
+    )
+    expect((await client(app).get('/sum/1,2,3')).text()).toBe('6')
+    expect(app.getUrl('sum', { nums: ['4', '5'] })).toBe('/sum/4,5')
+  })
+
+  it('old-style :name rules work through the app', async () => {
+    const app = new Bottle()
+    app.get('/api/:version/users/:id', ({ version, id }) => `${version}:${id}`)
+    app.get('/file/:name.json', ({ name }) => `json ${name}`)
+    const c = client(app)
+    expect((await c.get('/api/v2/users/7')).text()).toBe('v2:7')
+    expect((await c.get('/file/report.json')).text()).toBe('json report')
+  })
+
   it('passes int wildcards to the callback as numbers', async () => {
     const app = new Bottle()
     app.get('/user/<id:int>', ({ id }) => `${typeof id}:${id * 2}`)

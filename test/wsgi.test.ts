@@ -269,6 +269,39 @@ describeMatrix('Request cycle', (client) => {
     expect(res.text()).toContain('no entry')
   })
 
+  it('an error thrown by an after_request hook is a 500, later hooks still run', async () => {
+    const app = silent(new Bottle())
+    const called: string[] = []
+    app.hook('after_request')(() => void called.push('registered first, runs last'))
+    app.hook('after_request')(() => {
+      called.push('throws')
+      throw new Error('after hook broke')
+    })
+    app.get('/', () => 'fine')
+    const res = await client(app).get('/')
+    expect(res.status).toBe(500)
+    expect(res.text()).not.toContain('fine')
+    expect(called).toEqual(['throws', 'registered first, runs last'])
+  })
+
+  it('a rejected async before_request hook is a 500, with after_request hooks run', async () => {
+    const app = silent(new Bottle())
+    const called: string[] = []
+    app.hook('before_request')(async () => {
+      await new Promise((r) => setTimeout(r, 1))
+      throw new Error('async before broke')
+    })
+    app.hook('after_request')(() => {
+      called.push('after')
+      response.setHeader('X-After', '1')
+    })
+    app.get('/', () => void called.push('route'))
+    const res = await client(app).get('/')
+    expect(res.status).toBe(500)
+    expect(res.header('x-after')).toBe('1')
+    expect(called).toEqual(['after'])
+  })
+
   it('an abort in after_request replaces the output (#671)', async () => {
     const app = new Bottle()
     const called: string[] = []
