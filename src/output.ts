@@ -249,7 +249,13 @@ async function sendIterable(
     }
   } catch (err) {
     await close()
-    const error = err instanceof HTTPResponse ? err : app._internalError(ctx, err)
+    let error: HTTPResponse
+    if (err instanceof HTTPResponse) error = err
+    else {
+      error = app._internalError(ctx, err)
+      // Bottle's message for an error raised before the first chunk.
+      error.body = 'Unhandled exception'
+    }
     return writeOutput(app, ctx, res, app._resolve(ctx, error))
   }
   if (typeof first !== 'string' && !(first instanceof Uint8Array)) {

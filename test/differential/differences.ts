@@ -288,14 +288,4 @@ export const KNOWN_BUGS: Difference[] = [
     bottleTs: 'gives the same page without the path (src/app.ts #criticalError)',
     why: 'Bottle 0.12 and 0.13 both name the (HTML-escaped) PATH_INFO',
   },
-  {
-    id: 'bug-generator-error-message',
-    area: 'output',
-    kind: 'bug',
-    bottle:
-      "an exception before a generator's first chunk is `HTTPError(500, 'Unhandled exception')`",
-    bottleTs:
-      "the 500 page says 'Internal Server Error' (src/output.ts sendIterable uses app._internalError)",
-    why: 'Bottle 0.12 and 0.13 both say Unhandled exception',
-  },
 ]
