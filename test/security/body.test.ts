@@ -565,3 +565,58 @@ describe('limits fail closed at configuration time', () => {
     expect(() => new Bottle({ maxFileSize: Infinity, maxParts: Infinity })).not.toThrow()
   })
 })
+
+describe('oversized parts over a real socket', () => {
+  it('a file past maxFileSize while spooling is a 413 and its temporary file is removed', async () => {
+    const app = new Bottle({ memfileMax: 1000, maxFileSize: 100_000 })
+    let called = false
+    app.post('/', () => {
+      called = true
+      return 'never'
+    })
+    const server = await listen(app)
+    servers.push(server)
+    const before = tempFiles().length
+    const body =
+      part('Content-Disposition: form-data; name="f"; filename="big.bin"', 'x'.repeat(300_000)) +
+      '--foo--'
+    const out = await rawSocket(server.port, [
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=foo\r\nContent-Length: ${body.length}\r\n\r\n`,
+      body,
+    ])
+    expect(out).toMatch(/^HTTP\/1\.1 413 /)
+    expect(out.replace(/&quot;/g, '"')).toContain(
+      'Uploaded file "f" too large (limit 100000 bytes)'
+    )
+    expect(called).toBe(false)
+    await eventually(() => tempFiles().length === before)
+  })
+
+  it('a client still sending a chunked body past the limit receives the 413', async () => {
+    const app = new Bottle({ maxBodySize: 1024 * 1024 })
+    app.post('/', () => 'never')
+    const server = await listen(app)
+    servers.push(server)
+    const status = await new Promise<number | string>((resolve) => {
+      const req = httpRequest(
+        { port: server.port, host: '127.0.0.1', method: 'POST', path: '/' },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        }
+      )
+      req.on('error', (err) => resolve(err.message))
+      const chunk = Buffer.alloc(64 * 1024, 120)
+      let sent = 0
+      const pump = (): void => {
+        while (sent < 80 && !req.destroyed) {
+          sent++
+          if (!req.write(chunk)) return void req.once('drain', pump)
+        }
+        req.end()
+      }
+      pump()
+    })
+    expect(status).toBe(413)
+  })
+})
