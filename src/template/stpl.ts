@@ -108,8 +108,8 @@ class RenderContext {
   constructor(tpl: SimpleTemplate, sink: Sink, env: Env, wantExports: boolean) {
     this.#tpl = tpl
     this.s = sink
-    this.e = tpl.escape
-    this.r = tpl.str
+    this.e = tpl._escape
+    this.r = tpl._str
     this.env = env
     this.x = wantExports
   }
@@ -155,15 +155,24 @@ function toVars(vars: unknown, what: string): Env {
  * new SimpleTemplate('Hello {{name}}!').render({ name: 'World' })
  */
 export class SimpleTemplate extends BaseTemplate {
-  // Set by prepare(), which the base constructor calls before subclass fields would run.
-  declare escape: (value: unknown) => string
-  declare str: (value: unknown) => string
-  declare syntax: string
+  // Set by prepare(), which the base constructor calls before subclass fields would run;
+  // underscored because the compiled code and this module's helpers read them.
+  /** The generated code: function body lines and their template lines (Bottle's `code`). */
   declare code: StplCode
-  declare label: string
-  declare fileId: string
-  declare functions: Map<string, RenderFn>
-  declare subTemplates: Map<string, SimpleTemplate>
+  /** The five syntax tokens in use. */
+  declare syntax: string
+  /** Escapes `{{expr}}` values (swapped with `_str` by `noescape`). */
+  declare _escape: (value: unknown) => string
+  /** Renders `{{!expr}}` values. */
+  declare _str: (value: unknown) => string
+  /** The quoted file name or name, for error messages. */
+  declare _label: string
+  /** The compiled functions' file name in stack traces, unique per instance. */
+  declare _fileId: string
+  /** Compiled functions by the variable names they bind. */
+  declare _functions: Map<string, RenderFn>
+  /** Included and rebased templates, by name. */
+  declare _subTemplates: Map<string, SimpleTemplate>
 
   constructor(init: string | SimpleTemplateOptions) {
     super(init as string | (TemplateInit & TemplateSettings))
@@ -173,24 +182,24 @@ export class SimpleTemplate extends BaseTemplate {
   prepare(settings: TemplateSettings & SimpleTemplateSettings): void {
     const escapeFunc = settings.escapeFunc
     const escape = escapeFunc ? (v: unknown) => escapeFunc(toText(v)) : toEscaped
-    ;[this.escape, this.str] = settings.noescape ? [toText, escape] : [escape, toText]
+    ;[this._escape, this._str] = settings.noescape ? [toText, escape] : [escape, toText]
     this.syntax = settings.syntax ?? DEFAULT_SYNTAX
-    this.label = `'${this.filename ?? this.name ?? '<string>'}'`
-    this.fileId = `${this.filename ?? this.name ?? 'template'}#stpl${nextId++}`
-    this.functions = new Map()
-    this.subTemplates = new Map()
+    this._label = `'${this.filename ?? this.name ?? '<string>'}'`
+    this._fileId = `${this.filename ?? this.name ?? 'template'}#stpl${nextId++}`
+    this._functions = new Map()
+    this._subTemplates = new Map()
     let source = this.source
     if (source === undefined) {
       try {
         source = readFileSync(this.filename!, 'utf8')
       } catch (err) {
-        throw new TemplateError(`Template ${this.label} cannot be read`, {
+        throw new TemplateError(`Template ${this._label} cannot be read`, {
           cause: err,
           template: this.filename,
         })
       }
     }
-    this.code = new StplParser(source, this.syntax, this.label).translate()
+    this.code = new StplParser(source, this.syntax, this._label).translate()
     // Compiling once without variables reports syntax errors now, with their line.
     compile(this, [])
   }
@@ -236,16 +245,16 @@ export class SimpleTemplate extends BaseTemplate {
     if (typeof name !== 'string') throw new TypeError('include() needs a template name')
     if (sink.depth >= MAX_DEPTH) {
       throw new TemplateError(
-        `Templates nested more than ${MAX_DEPTH} deep at ${this.label} (a recursive include?)`,
+        `Templates nested more than ${MAX_DEPTH} deep at ${this._label} (a recursive include?)`,
         { template: this.filename ?? this.name }
       )
     }
-    let sub = this.subTemplates.get(name)
+    let sub = this._subTemplates.get(name)
     if (!sub) {
       const { escapeFunc, noescape, syntax } = this.settings as SimpleTemplateSettings
       const Cls = this.constructor as typeof SimpleTemplate
       sub = new Cls({ name, lookup: this.lookup, escapeFunc, noescape, syntax })
-      this.subTemplates.set(name, sub)
+      this._subTemplates.set(name, sub)
     }
     const subEnv = Object.assign(Object.create(null) as Env, env, toVars(vars, 'include'))
     sink.depth++
@@ -260,11 +269,11 @@ export class SimpleTemplate extends BaseTemplate {
 function functionFor(tpl: SimpleTemplate, env: Env): RenderFn {
   let key = ''
   for (const name in env) key += name + ','
-  let fn = tpl.functions.get(key)
+  let fn = tpl._functions.get(key)
   if (!fn) {
-    if (tpl.functions.size >= MAX_FUNCTIONS) tpl.functions.clear()
+    if (tpl._functions.size >= MAX_FUNCTIONS) tpl._functions.clear()
     fn = compile(tpl, Object.keys(env))
-    tpl.functions.set(key, fn)
+    tpl._functions.set(key, fn)
   }
   return fn
 }
@@ -288,12 +297,12 @@ function compile(tpl: SimpleTemplate, names: string[]): RenderFn {
   )
   const body = `${line1}\n${line2}\n${code.lines.join('\n')}\nreturn $$h.x ? $$h.exports({ ${locals.join(', ')} }) : undefined;`
   try {
-    return compileFunction(body, ['$$h', '$$env'], { filename: tpl.fileId }) as RenderFn
+    return compileFunction(body, ['$$h', '$$env'], { filename: tpl._fileId }) as RenderFn
   } catch (err) {
     const line = templateLine(tpl, err, true)
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
     const where = line === undefined ? '' : `, line ${line}`
-    throw new StplSyntaxError(`${msg} in template ${tpl.label}${where}`, {
+    throw new StplSyntaxError(`${msg} in template ${tpl._label}${where}`, {
       template: tpl.filename ?? tpl.name,
       line,
       cause: err,
@@ -304,7 +313,7 @@ function compile(tpl: SimpleTemplate, names: string[]): RenderFn {
 /** Maps a position in the compiled function (from the error's stack) to a template line. */
 function templateLine(tpl: SimpleTemplate, err: unknown, syntax: boolean): number | undefined {
   const stack = err instanceof Error ? (err.stack ?? '') : ''
-  const tag = tpl.fileId + ':'
+  const tag = tpl._fileId + ':'
   const map = tpl.code.lineMap
   // Two prologue lines precede the body; frames there are the helper wrappers, so the
   // caller's frame further down the stack has the template line.
@@ -324,7 +333,7 @@ function runtimeError(tpl: SimpleTemplate, err: unknown): unknown {
   if (err instanceof TemplateError) {
     // A sub-template that cannot be found: say where it was included from.
     if (line === undefined) return err
-    return new TemplateError(`${err.message} (included from ${tpl.label}, line ${line})`, {
+    return new TemplateError(`${err.message} (included from ${tpl._label}, line ${line})`, {
       template: tpl.filename ?? tpl.name,
       line,
       cause: err,
@@ -335,14 +344,14 @@ function runtimeError(tpl: SimpleTemplate, err: unknown): unknown {
   const template = tpl.filename ?? tpl.name
   const undef = err instanceof ReferenceError ? /^(\S+) is not defined$/.exec(err.message) : null
   if (undef) {
-    return new TemplateError(`Undefined variable '${undef[1]}' in template ${tpl.label}${where}`, {
+    return new TemplateError(`Undefined variable '${undef[1]}' in template ${tpl._label}${where}`, {
       template,
       line,
       cause: err,
       code: 'BOTTLE_TEMPLATE_UNDEFINED',
     })
   }
-  return new TemplateError(`${err.name}: ${err.message} in template ${tpl.label}${where}`, {
+  return new TemplateError(`${err.name}: ${err.message} in template ${tpl._label}${where}`, {
     template,
     line,
     cause: err,
