@@ -401,6 +401,41 @@ def o_content_length_head():
     return 'twelve bytes'
 
 
+@main.route('/o/expires')
+def o_expires():
+    response.expires = 86400
+    return 'expires'
+
+
+@main.route('/o/int-header')
+def o_int_header():
+    response.set_header('X-Int', 5)
+    return 'int header'
+
+
+@main.route('/o/header-crlf')
+def o_header_crlf():
+    response.set_header('X-Bad', 'a\r\nInjected: 1')
+    return 'crlf'
+
+
+@main.route('/o/status-string')
+def o_status_string():
+    response.status = '202 Accepted'
+    return 'accepted'
+
+
+@main.route('/o/bytes-typed')
+def o_bytes_typed():
+    response.content_type = 'application/octet-stream'
+    return b'\x01\x02'
+
+
+@main.route('/e/abort599')
+def e_abort599():
+    abort(599, 'odd code')
+
+
 # --- errors -------------------------------------------------------------------------------
 
 @main.route('/e/abort')

@@ -236,6 +236,28 @@ function buildMain(): Bottle {
   main.route('/o/int', () => 42)
   main.route('/o/content-length-head', () => 'twelve bytes')
 
+  main.route('/o/expires', () => {
+    response.expires = 86400
+    return 'expires'
+  })
+  main.route('/o/int-header', () => {
+    response.setHeader('X-Int', 5)
+    return 'int header'
+  })
+  main.route('/o/header-crlf', () => {
+    response.setHeader('X-Bad', 'a\r\nInjected: 1')
+    return 'crlf'
+  })
+  main.route('/o/status-string', () => {
+    response.status = '202 Accepted'
+    return 'accepted'
+  })
+  main.route('/o/bytes-typed', () => {
+    response.contentType = 'application/octet-stream'
+    return Buffer.from([1, 2])
+  })
+  main.route('/e/abort599', () => abort(599, 'odd code'))
+
   // --- errors ---------------------------------------------------------------------------
   main.route('/e/abort', () => abort(401, 'Access denied.'))
   main.route('/e/abort-default', () => abort())

@@ -39,6 +39,23 @@ export const DIFFERENCES: Difference[] = [
     why: 'DESIGN.md "Bad input": hostile paths get a clear 4xx before any route sees them',
   },
   {
+    id: 'int-safe-range',
+    area: 'routing',
+    kind: 'deliberate',
+    bottle: '`<n:int>` accepts any length of digits (Python integers are unbounded)',
+    bottleTs: 'answers 400 beyond `Number.MAX_SAFE_INTEGER`',
+    why: 'a JavaScript number past 2^53 is not the integer that was sent; a wrong id is worse than a 400',
+  },
+  {
+    id: 'invalid-utf8-replaced',
+    area: 'query',
+    kind: 'deliberate',
+    bottle:
+      '0.12 keeps latin1 strings and fails (a 500) when they are recoded as UTF-8; HEAD keeps the bytes as surrogates',
+    bottleTs: 'decodes query and form values as UTF-8, bytes that are not UTF-8 becoming U+FFFD',
+    why: 'DESIGN.md "Which Bottle": form and query values are UTF-8 strings everywhere',
+  },
+  {
     id: 'json-arrays',
     area: 'output',
     kind: 'deliberate',
@@ -122,6 +139,15 @@ export const DIFFERENCES: Difference[] = [
       'quotes cookie values with Python\'s `http.cookies` rules (`q="a b"`, an empty value as `""`)',
     bottleTs: 'percent-encodes cookie values (`q=a%20b`, an empty value as nothing)',
     why: 'the `cookie` package writes RFC 6265 cookie-octets; each side reads back what it wrote',
+  },
+  {
+    id: 'cookie-header-lenient',
+    area: 'cookies',
+    kind: 'deliberate',
+    bottle:
+      "Python's SimpleCookie stops at the first malformed pair (`; ;`, a name without `=`) and drops the rest",
+    bottleTs: 'parses each pair on its own and skips only the malformed one',
+    why: 'the `cookie` package (a DESIGN.md dependency) reads headers as browsers write them',
   },
   {
     id: 'signed-cookie-format',

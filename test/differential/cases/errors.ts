@@ -24,6 +24,8 @@ export const errors: Area = {
     { name: 'the error message is HTML-escaped in the page', req: get('/e/escape') },
     { name: '418 has its reason phrase', req: get('/e/teapot') },
     { name: 'HEAD on an abort sends no body', req: req('HEAD', '/e/abort') },
+    { name: 'an abort with an unknown code', req: get('/e/abort599') },
+    { name: 'HEAD on a 404 with a 404 handler', ...onErrors('/nothing', 'HEAD') },
     { name: 'a router 404 uses the 404 handler', ...onErrors('/nothing') },
     { name: 'abort(404) uses the 404 handler', ...onErrors('/e2/abort404') },
     { name: 'a router 405 uses the 405 handler and keeps Allow', ...onErrors('/e2/post') },

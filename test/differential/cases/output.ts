@@ -72,6 +72,11 @@ export const output: Area = {
       py: { status: 500, body: /message=Unhandled exception$/ },
     },
     { name: 'HEAD keeps the GET Content-Length', req: req('HEAD', '/o/content-length-head') },
+    { name: 'expires as seconds since the epoch', req: get('/o/expires') },
+    { name: 'a number as a header value', req: get('/o/int-header') },
+    { name: 'CR/LF in a header value is refused with a 500', req: get('/o/header-crlf') },
+    { name: 'a status line string', req: get('/o/status-string'), reason: true },
+    { name: 'bytes with an explicit Content-Type', req: get('/o/bytes-typed') },
     { name: 'HEAD on JSON keeps the type', req: req('HEAD', '/o/emptydict') },
   ],
 }
