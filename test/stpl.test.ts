@@ -431,6 +431,7 @@ describe('SimpleTemplate: include, rebase and helpers', () => {
   })
 
   it('gives variable names that are not identifiers through get()', () => {
+    expect(render('{{end}}-{{of}}', { end: 1, of: 2 })).toBe('1-2')
     expect(render('{{get("data-id")}} {{get("class")}}', { 'data-id': 7, class: 'c' })).toBe('7 c')
   })
 

@@ -52,7 +52,7 @@ const RESERVED: ReadonlySet<string> = new Set(
     'break case catch class const continue debugger default delete do else enum export extends ' +
     'false finally for function if import in instanceof new null return super switch this throw ' +
     'true try typeof var void while with yield let static implements interface package private ' +
-    'protected public await arguments eval undefined NaN Infinity async of end elif'
+    'protected public await arguments eval undefined NaN Infinity'
   ).split(' ')
 )
 
