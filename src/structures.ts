@@ -285,6 +285,20 @@ export interface ConfigKeys {
   maxBodySize: number
   /** Bodies and parts larger than this spool to a temporary file. */
   memfileMax: number
+  /** Most multipart parts per request (413 beyond). */
+  maxParts: number
+  /** Most form fields per request, multipart or urlencoded (413 beyond). */
+  maxFields: number
+  /** Most uploaded files per request (413 beyond). */
+  maxFiles: number
+  /** Largest form field, in bytes (413 beyond). */
+  maxFieldSize: number
+  /** Largest uploaded file, in bytes (413 beyond). */
+  maxFileSize: number
+  /** Most header lines per multipart part. */
+  maxHeaderPairs: number
+  /** Most query-string pairs (400 beyond). */
+  maxQueryParams: number
   /** Which `X-Forwarded-*` headers to believe: see `BaseRequest.remoteAddr`. */
   trustProxy: TrustProxy
 }

@@ -224,7 +224,7 @@ describeMatrix('request cookies', (client) => {
     const app = new Bottle()
     app.get('/', () => ({ last: request.getCookie('a') }))
     const res = await client(app).get('/', { headers: { cookie: 'a=a; a=b' } })
-    expect(res.json().last).toBe('b')
+    expect(res.json<{ last: string }>().last).toBe('b')
   })
 
   it('an empty cookie reads as the default', async () => {

@@ -25,6 +25,20 @@ function multipart(parts: Part[]): Buffer {
   return Buffer.concat(out)
 }
 
+interface Report {
+  forms: [string, string][]
+  files: {
+    field: string
+    name: string
+    raw: string
+    type: string
+    size: number
+    spooled: boolean
+    data: string
+  }[]
+  post: string[]
+}
+
 /** An app that reports what it parsed. */
 function reportingApp(options: Record<string, unknown> = {}): Bottle {
   const app = new Bottle(options)
@@ -57,7 +71,7 @@ describeMatrix('multipart forms', (client) => {
       { name: '万难', filename: '万难foo.py', content: 'ä\nö\rü', type: 'text/x-python' },
     ])
     const res = await post(client(reportingApp()), body)
-    const data = res.json()
+    const data = res.json<Report>()
     expect(data.forms).toEqual([
       ['field1', 'value1'],
       ['field2', 'value2'],
@@ -111,7 +125,7 @@ describeMatrix('multipart forms', (client) => {
       { name: 'file3', filename: 'random.png', type: 'image/png', content: abc + abc },
     ])
     const res = await post(client(reportingApp({ memfileMax: abc.length })), body)
-    const files = res.json().files as { field: string; spooled: boolean; data: string }[]
+    const files = res.json<Report>().files as { field: string; spooled: boolean; data: string }[]
     expect(files.map((f) => [f.field, f.spooled, f.data.length])).toEqual([
       ['file1', false, 3072],
       ['file2', true, 3073],
@@ -125,7 +139,7 @@ describeMatrix('multipart forms', (client) => {
       { name: 'a', filename: '', content: 'plain' },
       { name: 'b', type: 'application/octet-stream', content: 'bin' },
     ])
-    const data = (await post(client(reportingApp()), body)).json()
+    const data = (await post(client(reportingApp()), body)).json<Report>()
     expect(data.forms).toEqual([['a', 'plain']])
     expect(data.files.map((f: { field: string; raw: string }) => [f.field, f.raw])).toEqual([
       ['b', ''],
@@ -138,7 +152,7 @@ describeMatrix('multipart forms', (client) => {
       multipart([
         { name: 'file1', filename: 'random.png', type: 'image/png', content: 'abc' },
       ]).toString()
-    const one = (await post(client(reportingApp()), preamble)).json()
+    const one = (await post(client(reportingApp()), preamble)).json<Report>()
     expect(one.files[0]).toMatchObject({
       field: 'file1',
       raw: 'random.png',
@@ -150,16 +164,16 @@ describeMatrix('multipart forms', (client) => {
       '--foo\r\nContent-Disposition: form-data;\r\n\tname="file1"; filename="random.png"\r\n' +
       'Content-Type: image/png\r\n\r\nabc\r\n--foo\r\nContent-Disposition: form-data;\r\n name="text"\r\n\r\n' +
       'Test text\n with\r\n ümläuts!\r\n--foo--\r\n'
-    const two = (await post(client(reportingApp()), folded)).json()
+    const two = (await post(client(reportingApp()), folded)).json<Report>()
     expect(two.files[0]).toMatchObject({ field: 'file1', raw: 'random.png', data: 'abc' })
     expect(two.forms).toEqual([['text', 'Test text\n with\r\n ümläuts!']])
 
     const stray =
       '--foo\r\nContent-Disposition: form-data; name="file1"; filename="random.png"\r\n\r\nabc--foo\r\n' +
       'Content-Disposition: form-data; name="file2"; filename="random.png"\r\n\r\nabc\r\n--foo--'
-    const three = (await post(client(reportingApp()), stray)).json()
+    const three = (await post(client(reportingApp()), stray)).json<Report>()
     expect(three.files).toHaveLength(1)
-    expect(three.files[0].data).toContain('name="file2"')
+    expect(three.files[0]!.data).toContain('name="file2"')
   })
 
   it('answers broken multipart bodies with a 400 naming the problem', async () => {
@@ -207,7 +221,7 @@ describeMatrix('multipart forms', (client) => {
     for (let i = 0; i < 40; i++)
       parts.push({ name: `f${i}`, filename: `f${i}.bin`, content: 'x'.repeat(10_000) })
     // 400 kB in total, each part well under memfileMax (100 kB by default).
-    const data = (await post(client(reportingApp()), multipart(parts))).json()
+    const data = (await post(client(reportingApp()), multipart(parts))).json<Report>()
     expect(data.files).toHaveLength(40)
     expect(
       data.files.every((f: { spooled: boolean; size: number }) => !f.spooled && f.size === 10_000)
