@@ -696,6 +696,18 @@ describe('view()', () => {
     expect(view('x {{y}}')(() => [1])()).toEqual([1])
   })
 
+  it('works as a TC39 method decorator', () => {
+    class Pages {
+      constructor(readonly who: string) {}
+      // The decorated method returns template text, hence `unknown`.
+      @view('hello {{who}}')
+      show(): unknown {
+        return { who: this.who }
+      }
+    }
+    expect(new Pages('<me>').show()).toBe('hello &lt;me&gt;')
+  })
+
   it('awaits async handlers and keeps arguments and this', async () => {
     const fn = view('{{a}}-{{b}}')(async (a: number) => ({ a, b: 2 }))
     await expect(fn(1)).resolves.toBe('1-2')
