@@ -275,7 +275,8 @@ export class RequestLogger implements Plugin {
 
   #observe(): void {
     const ctx = currentOrNull()
-    if (!ctx) return
+    // Without Node's response there is no end to observe, so nothing would be logged.
+    if (!ctx?.res) return
     const x = track(ctx)
     if (!x.listeners.includes(this.#listener)) x.listeners.push(this.#listener)
     this.#assignId(x)
@@ -573,7 +574,8 @@ export class Metrics implements Plugin {
 
   #observe(): Exchange | null {
     const ctx = currentOrNull()
-    if (!ctx) return null
+    // Without Node's response there is no end to observe: counting it would leak in flight.
+    if (!ctx?.res) return null
     const x = track(ctx)
     if (!x.listeners.includes(this.#listener)) {
       x.listeners.push(this.#listener)

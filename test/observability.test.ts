@@ -10,6 +10,7 @@ import { describe, expect, it, vi } from 'vitest'
 import {
   abort,
   Bottle,
+  current,
   HTTPResponse,
   Metrics,
   RequestLogger,
@@ -201,6 +202,31 @@ describe('RequestLogger sinks and options', () => {
     await settled(chunks, 1)
     expect(chunks[0]!.endsWith('}\n')).toBe(true)
     expect(JSON.parse(chunks[0]!)).toMatchObject({ method: 'GET', path: '/', status: 200 })
+  })
+
+  it('joins lines into one write per event-loop turn, and close() writes them at once', async () => {
+    const chunks: string[] = []
+    const sink = { write: (chunk: string) => chunks.push(chunk) }
+    const app = new Bottle()
+    const logger = app.install(new RequestLogger({ sink }))
+    let atClose: number | null = null
+    app.get('/', () => {
+      // Runs after the logger's own close listener, so its line is pending here.
+      current().res!.once('close', () => {
+        const before = chunks.length
+        logger.close()
+        atClose = chunks.length - before
+      })
+      return 'ok'
+    })
+    const client = new TestClient(app)
+    await client.get('/')
+    await vi.waitFor(() => expect(atClose).not.toBeNull())
+    expect(atClose).toBe(1)
+    await Promise.all([client.get('/a'), client.get('/b'), client.get('/c')])
+    await vi.waitFor(() => expect(chunks.join('').split('\n')).toHaveLength(5))
+    for (const chunk of chunks) expect(chunk.endsWith('\n')).toBe(true)
+    expect(chunks.join('').match(/"status":404/g)).toHaveLength(3)
   })
 
   it('writes to stderr by default', async () => {
