@@ -200,8 +200,9 @@ export class SimpleTemplate extends BaseTemplate {
       }
     }
     this.code = new StplParser(source, this.syntax, this._label).translate()
-    // Compiling once without variables reports syntax errors now, with their line.
-    compile(this, [])
+    // Compiling once without variables reports syntax errors now, with their line; the
+    // result serves renders without variables.
+    this._functions.set('', compile(this, []))
   }
 
   /** Renders with `vars` over the class defaults. */
