@@ -218,7 +218,8 @@ export function run(
     },
   }
   handle.ready.catch((err: unknown) => {
-    if (!handleSignals) return
+    // A start cut short by a shutdown is not an error worth reporting.
+    if (!handleSignals || closing) return
     process.stderr.write(
       `bottle-ts: cannot start: ${err instanceof Error ? err.message : String(err)}\n`
     )
