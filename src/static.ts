@@ -103,13 +103,15 @@ export async function staticFile(
   root: string,
   options: StaticFileOptions = {}
 ): Promise<HTTPResponse> {
-  const checked = checkName(String(filename), options.dotfiles ?? 'ignore')
+  // A route's int wildcard may arrive as a number in untyped code.
+  const name = String(filename)
+  const checked = checkName(name, options.dotfiles ?? 'ignore')
   if (checked) return checked
   let rootReal: string
   let real: string
   let stats: Stats
   try {
-    ;[rootReal, real, stats] = await lookup3(resolve(root), join(resolve(root), filename))
+    ;[rootReal, real, stats] = await lookup3(resolve(root), join(resolve(root), name))
   } catch (err) {
     return fsError(err)
   }
@@ -124,11 +126,11 @@ export async function staticFile(
   const ctx = currentOrNull()
   const offload = options.offload ?? ctx?.request.app?.config.get('staticFile.offload') ?? false
   const res = new HTTPResponse('', 200, options.headers)
-  const type = contentType(filename, options)
+  const type = contentType(name, options)
   if (type) res.setHeader('Content-Type', type)
   if (options.download) {
-    const name = typeof options.download === 'string' ? options.download : filename
-    res.setHeader('Content-Disposition', contentDisposition(name))
+    const shown = typeof options.download === 'string' ? options.download : name
+    res.setHeader('Content-Disposition', contentDisposition(shown))
   }
   if (offload) {
     const prefix = options.prefix ?? ctx?.request.app?.config.get('staticFile.offloadPrefix')

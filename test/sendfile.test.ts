@@ -186,6 +186,15 @@ describe('staticFile: files and errors', () => {
     expect(empty.body.length).toBe(0)
   })
 
+  it('accepts a number from an int wildcard as the file name', async () => {
+    writeFileSync(join(tmp, '42'), 'forty-two')
+    const app = new Bottle()
+    app.get('/n/<n:int>', ({ n }) => staticFile(n as unknown as string, tmp))
+    const res = await new TestClient(app).get('/n/42')
+    expect(res.status).toBe(200)
+    expect(res.text()).toBe('forty-two')
+  })
+
   it('lets an error handler render its errors', async () => {
     const app = staticApp(FIXTURES)
     app.error(404)((err) => `custom: ${String(err.body)}`)
