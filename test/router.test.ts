@@ -472,6 +472,10 @@ describe('Router: large tables', () => {
     expect(r.match('GET', '/api/x/0').target).toBe('r0')
     expect(r.match('GET', '/api/x/999').target).toBe('r999')
     expect(r.match('GET', '/api/x/1000').target).toBe('catch')
+    const generic = router()
+    generic.add('/api/<a>/<b>', 'GET', 'generic')
+    for (let i = 0; i < 100; i++) generic.add(`/api/<a>/${i}`, 'GET', `r${i}`)
+    expect(generic.match('GET', '/api/x/99').target).toBe('generic')
   })
 })
 
