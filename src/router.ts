@@ -5,8 +5,9 @@
  *
  * Matching is static-first (a map lookup per method), then dynamic in insertion order.
  * Dynamic rules are not tried one by one: rules are grouped in a trie by their literal
- * leading segments, and the rules of one trie node are combined into one alternation
- * regexp, so the cost grows with the path's depth rather than with the table's size.
+ * leading segments, and the rules of one trie node are combined into alternation
+ * regexps of 16 rules each, so the cost grows with the path's depth and the number of
+ * rules that share a node rather than with the table's size.
  * @module
  */
 import { parse as parseExpress } from 'path-to-regexp'
