@@ -789,6 +789,26 @@ def u_build_custom():
     return main.get_url('custom', v='ABC')
 
 
+@main.route('/u/build-space')
+def u_build_space():
+    return main.get_url('user', id=5, name='x y')
+
+
+@main.route('/u/build-int-text')
+def u_build_int_text():
+    return main.get_url('user', id='7', name='n')
+
+
+@main.route('/u/build-query-escape')
+def u_build_query_escape():
+    return main.get_url('home', q='a b&c')
+
+
+@main.route('/u/build-missing')
+def u_build_missing():
+    return main.get_url('user', id=1)
+
+
 @main.route('/u/c/<v:upper>', name='custom')
 def u_custom(v):
     return 'custom ' + v

@@ -423,6 +423,10 @@ function buildMain(): Bottle {
   main.route('/u/build-query', () => main.getUrl('user', { id: 5, name: 'bob' }, { page: 2 }))
   main.route('/u/build-static', () => main.getUrl('home'))
   main.route('/u/build-custom', () => main.getUrl('custom', { v: 'ABC' }))
+  main.route('/u/build-space', () => main.getUrl('user', { id: 5, name: 'x y' }))
+  main.route('/u/build-int-text', () => main.getUrl('user', { id: '7', name: 'n' }))
+  main.route('/u/build-query-escape', () => main.getUrl('home', {}, { q: 'a b&c' }))
+  main.route('/u/build-missing', () => main.getUrl('user', { id: 1 }))
   main.route('/u/c/<v:upper>', { name: 'custom' }, (args) => 'custom ' + text(args.v))
 
   // --- static files -------------------------------------------------------------------

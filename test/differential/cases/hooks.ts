@@ -17,6 +17,13 @@ export const hooks: Area = {
     { name: 'before hooks in order, the handler, after hooks in reverse', ...on('/h/ok') },
     { name: 'hooks run for HEAD too', ...on('/h/ok', 'HEAD') },
     {
+      name: 'after_request headers survive a 405',
+      ...on('/h/ok', 'POST'),
+      differs: 'after-request-on-errors',
+      ts: { headers: { 'x-trace': ['a2', 'a1'] } },
+      py: { status: 405, headers: { 'x-trace': null } },
+    },
+    {
       name: 'after_request headers survive an abort',
       ...on('/h/abort'),
       differs: 'after-request-on-errors',
