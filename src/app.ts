@@ -731,7 +731,7 @@ function readLimits(config: ConfigDict): BodyLimits {
     const value = config.get(key)
     if (value !== undefined) {
       checkLimit(key, value)
-      out[key] = value as number
+      out[key] = value
     }
   }
   return out

@@ -132,7 +132,7 @@ export class BaseRequest {
   get query(): FormsDict {
     if (this.#query) return this.#query
     const dict = FormsDict.create()
-    const limit = (this.app?.config.get('maxQueryParams') as number | undefined) ?? 1000
+    const limit = this.app?.config.get('maxQueryParams') ?? 1000
     if (parseQuery(this.#rawQuery, (k, v) => dict.append(k, v), limit) > limit) {
       throw new HTTPError(400, `Too many query parameters (limit ${limit})`)
     }
