@@ -44,7 +44,10 @@ export interface BodyLimits {
   maxFieldSize: number
   /** Largest single uploaded file, in bytes. */
   maxFileSize: number
-  /** Most header lines per multipart part. */
+  /**
+   * Most header lines per multipart part, handed to busboy; busboy 1.6 bounds part
+   * headers by size instead (16 KiB, a 400 beyond), which is what holds in practice.
+   */
   maxHeaderPairs: number
 }
 
