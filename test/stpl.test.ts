@@ -511,6 +511,14 @@ describe('SimpleTemplate: errors', () => {
     expect((inCode as TemplateError).line).toBe(3)
   })
 
+  it('reports an error in a function at the line of the template that defined it', () => {
+    const err = thrown(() => new SimpleTemplate({ name: 'fn_def', lookup: [VIEWS] }).render())
+    expect(err).toBeInstanceOf(TemplateError)
+    expect((err as TemplateError).template).toBe(join(VIEWS, 'fn_def.tpl'))
+    expect((err as TemplateError).line).toBe(3)
+    expect((err as Error).message).toMatch(/reading 'deep'.*fn_def\.tpl', line 3$/)
+  })
+
   it('lets HTTP responses thrown in a template through unchanged', () => {
     const err = thrown(() =>
       render('% fail()', {

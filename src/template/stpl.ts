@@ -95,6 +95,12 @@ const MAX_DEPTH = 64
 const MAX_FUNCTIONS = 64
 let nextId = 0
 
+// Compiled templates by id, so an error thrown in a function one template defined and
+// another called is reported at the line where it happened.
+const registry = new Map<number, WeakRef<SimpleTemplate>>()
+const unregister = new FinalizationRegistry<number>((id) => registry.delete(id))
+const FRAME = /#stpl(\d+):(\d+):/g
+
 /** What the compiled code reaches through `$$h`: output, escaping and the helpers. */
 class RenderContext {
   readonly s: Sink
@@ -185,7 +191,10 @@ export class SimpleTemplate extends BaseTemplate {
     ;[this._escape, this._str] = settings.noescape ? [toText, escape] : [escape, toText]
     this.syntax = settings.syntax ?? DEFAULT_SYNTAX
     this._label = `'${this.filename ?? this.name ?? '<string>'}'`
-    this._fileId = `${this.filename ?? this.name ?? 'template'}#stpl${nextId++}`
+    const id = nextId++
+    this._fileId = `${this.filename ?? this.name ?? 'template'}#stpl${id}`
+    registry.set(id, new WeakRef(this))
+    unregister.register(this, id)
     this._functions = new Map()
     this._subTemplates = new Map()
     let source = this.source
@@ -300,7 +309,7 @@ function compile(tpl: SimpleTemplate, names: string[]): RenderFn {
   try {
     return compileFunction(body, ['$$h', '$$env'], { filename: tpl._fileId }) as RenderFn
   } catch (err) {
-    const line = templateLine(tpl, err, true)
+    const line = syntaxLine(tpl, err)
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
     const where = line === undefined ? '' : `, line ${line}`
     throw new StplSyntaxError(`${msg} in template ${tpl._label}${where}`, {
@@ -311,18 +320,30 @@ function compile(tpl: SimpleTemplate, names: string[]): RenderFn {
   }
 }
 
-/** Maps a position in the compiled function (from the error's stack) to a template line. */
-function templateLine(tpl: SimpleTemplate, err: unknown, syntax: boolean): number | undefined {
+/** The template line of a compile error (V8 puts `file:line` first in its stack). */
+function syntaxLine(tpl: SimpleTemplate, err: unknown): number | undefined {
   const stack = err instanceof Error ? (err.stack ?? '') : ''
   const tag = tpl._fileId + ':'
+  if (!stack.startsWith(tag)) return undefined
+  const at = parseInt(stack.slice(tag.length), 10)
   const map = tpl.code.lineMap
-  // Two prologue lines precede the body; frames there are the helper wrappers, so the
-  // caller's frame further down the stack has the template line.
-  for (let idx = stack.indexOf(tag); idx !== -1; idx = stack.indexOf(tag, idx + 1)) {
-    if (syntax && idx !== 0) return undefined
-    const at = parseInt(stack.slice(idx + tag.length), 10)
-    if (Number.isNaN(at)) continue
-    if (at >= 3 || syntax) return map[Math.min(Math.max(at - 3, 0), map.length - 1)]
+  // Two prologue lines precede the body.
+  return Number.isNaN(at) ? undefined : map[Math.min(Math.max(at - 3, 0), map.length - 1)]
+}
+
+/** The innermost template frame of an error's stack: which template, which line. */
+function locate(err: Error): { tpl: SimpleTemplate; line: number } | undefined {
+  const stack = err.stack ?? ''
+  FRAME.lastIndex = 0
+  for (let m = FRAME.exec(stack); m; m = FRAME.exec(stack)) {
+    const at = Number(m[2])
+    // Lines 1-2 are the prologue: helper wrappers, not template code.
+    if (at < 3) continue
+    const tpl = registry.get(Number(m[1]))?.deref()
+    if (!tpl) continue
+    const map = tpl.code.lineMap
+    const line = map[Math.min(at - 3, map.length - 1)]
+    if (line !== undefined) return { tpl, line }
   }
   return undefined
 }
@@ -330,29 +351,31 @@ function templateLine(tpl: SimpleTemplate, err: unknown, syntax: boolean): numbe
 function runtimeError(tpl: SimpleTemplate, err: unknown): unknown {
   if (!(err instanceof Error)) return err
   if (err instanceof TemplateError && err.line !== undefined) return err
-  const line = templateLine(tpl, err, false)
+  const found = locate(err)
+  const at = found?.tpl ?? tpl
+  const line = found?.line
   if (err instanceof TemplateError) {
     // A sub-template that cannot be found: say where it was included from.
     if (line === undefined) return err
-    return new TemplateError(`${err.message} (included from ${tpl._label}, line ${line})`, {
-      template: tpl.filename ?? tpl.name,
+    return new TemplateError(`${err.message} (included from ${at._label}, line ${line})`, {
+      template: at.filename ?? at.name,
       line,
       cause: err,
       code: err.code,
     })
   }
   const where = line === undefined ? '' : `, line ${line}`
-  const template = tpl.filename ?? tpl.name
+  const template = at.filename ?? at.name
   const undef = err instanceof ReferenceError ? /^(\S+) is not defined$/.exec(err.message) : null
   if (undef) {
-    return new TemplateError(`Undefined variable '${undef[1]}' in template ${tpl._label}${where}`, {
+    return new TemplateError(`Undefined variable '${undef[1]}' in template ${at._label}${where}`, {
       template,
       line,
       cause: err,
       code: 'BOTTLE_TEMPLATE_UNDEFINED',
     })
   }
-  return new TemplateError(`${err.name}: ${err.message} in template ${tpl._label}${where}`, {
+  return new TemplateError(`${err.name}: ${err.message} in template ${at._label}${where}`, {
     template,
     line,
     cause: err,
