@@ -19,6 +19,7 @@ import {
   ifRangeMatches,
   notModified,
   parseRange,
+  preconditionFailed,
   weakMatch,
   type ByteRange,
   type Validators,
@@ -149,6 +150,9 @@ export async function staticFile(
   const method = ctx?.request.method ?? 'GET'
   const header = (name: string): string | undefined => ctx?.request.getHeader(name)
   const safe = method === 'GET' || method === 'HEAD'
+  if (preconditionFailed(header('if-match'), header('if-unmodified-since'), v)) {
+    return new HTTPError(412, 'Precondition Failed')
+  }
   if (safe) {
     if (notModified(header('if-none-match'), header('if-modified-since'), v)) {
       const denied = await readable(real)

@@ -322,6 +322,23 @@ describe('staticFile: conditional requests', () => {
     expect(res.status).toBe(412)
   })
 
+  it('answers a failed If-Match or If-Unmodified-Since with 412 before anything else', async () => {
+    const etag = (await get({})).header('etag')!
+    expect((await get({ 'if-match': '"other"' })).status).toBe(412)
+    expect((await get({ 'if-match': `W/${etag}` })).status).toBe(412)
+    expect((await get({ 'if-match': `"other", ${etag}` })).status).toBe(200)
+    expect((await get({ 'if-match': '*' })).status).toBe(200)
+    const before = new Date((HELLO_MTIME - 60) * 1000).toUTCString()
+    const after = new Date((HELLO_MTIME + 60) * 1000).toUTCString()
+    expect((await get({ 'if-unmodified-since': before })).status).toBe(412)
+    expect((await get({ 'if-unmodified-since': after })).status).toBe(200)
+    // If-Match decides alone when present.
+    expect((await get({ 'if-match': etag, 'if-unmodified-since': before })).status).toBe(200)
+    // A failed precondition wins over a Range.
+    const ranged = await get({ 'if-match': '"other"', range: 'bytes=0-4' })
+    expect(ranged.status).toBe(412)
+  })
+
   it('uses a given ETag (quoted when bare) or none with etag: false', async () => {
     const bare = await staticFile('hello.txt', FIXTURES, { etag: 'v1' })
     expect(bare.getHeader('ETag')).toBe('"v1"')

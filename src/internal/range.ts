@@ -1,7 +1,7 @@
 /**
  * The HTTP pieces `staticFile` needs and nothing else: byte-range parsing (RFC 9110
- * §14), conditional-request checks (RFC 9110 §13: `If-None-Match`, `If-Modified-Since`,
- * `If-Range`) and the `Content-Disposition` header with an RFC 6266 / RFC 8187 encoded
+ * §14), conditional-request checks (RFC 9110 §13: `If-Match`, `If-Unmodified-Since`,
+ * `If-None-Match`, `If-Modified-Since`, `If-Range`) and the `Content-Disposition` header with an RFC 6266 / RFC 8187 encoded
  * file name. Pure functions over strings and numbers, so they are tested on their own.
  * @module
  */
@@ -112,6 +112,26 @@ export function notModified(
     // Bottle drops old `; length=` parameters some browsers still send.
     const since = parseDate(ifModifiedSince.split(';')[0]!.trim())
     return since !== null && since >= v.mtime
+  }
+  return false
+}
+
+/**
+ * Whether `If-Match` (strong comparison, `*` included) or, without it,
+ * `If-Unmodified-Since` fails, so the answer is 412 (RFC 9110 §13.2.2, steps 1 and 2).
+ */
+export function preconditionFailed(
+  ifMatch: string | undefined,
+  ifUnmodifiedSince: string | undefined,
+  v: Validators
+): boolean {
+  if (ifMatch !== undefined && ifMatch.trim() !== '') {
+    const list = parseETagList(ifMatch)
+    return list !== '*' && !list.some((tag) => strongMatch(tag, v.etag))
+  }
+  if (ifUnmodifiedSince) {
+    const since = parseDate(ifUnmodifiedSince.trim())
+    return since !== null && v.mtime > since
   }
   return false
 }
