@@ -1,6 +1,7 @@
 /**
- * docs/api.md lists every public name: values from the module namespace, types from the
- * `type` entries of src/index.ts, each under the section of the module that exports it.
+ * docs/api.md lists every public name: values from the module namespaces of `bottle-ts`
+ * and `bottle-ts/testing`, types from the `type` entries of src/index.ts (and the exported
+ * declarations of src/testing.ts), each under the section of the module that exports it.
  * A name added to src/index.ts without a line in docs/api.md fails here, and so does a
  * documented name that is no longer exported.
  */
@@ -8,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
 const indexText = readFileSync(new URL('../src/index.ts', import.meta.url), 'utf8')
+const testingText = readFileSync(new URL('../src/testing.ts', import.meta.url), 'utf8')
 const docs = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8')
 
 interface ExportEntry {
@@ -36,6 +38,16 @@ function indexEntries(text: string): ExportEntry[] {
   return entries
 }
 
+/** The declarations `export`ed by src/testing.ts, the `bottle-ts/testing` entry point. */
+function testingEntries(text: string): ExportEntry[] {
+  const declared = /^export\s+(?:declare\s+)?(class|function|const|interface|type)\s+(\w+)/gm
+  return [...text.matchAll(declared)].map((m) => ({
+    name: m[2]!,
+    type: m[1] === 'interface' || m[1] === 'type',
+    module: 'src/testing.ts',
+  }))
+}
+
 /** Documented entries (`- \`name\`...` lines) with the `### \`module\`` section they sit in. */
 function docEntries(text: string): ExportEntry[] {
   const entries: ExportEntry[] = []
@@ -51,14 +63,15 @@ function docEntries(text: string): ExportEntry[] {
 
 describe('docs/api.md', async () => {
   const namespace = await import('../src/index.js')
-  const values = Object.keys(namespace).sort()
-  const exported = indexEntries(indexText)
+  const testing = await import('../src/testing.js')
+  const values = [...Object.keys(namespace), ...Object.keys(testing)].sort()
+  const exported = [...indexEntries(indexText), ...testingEntries(testingText)]
   const types = exported.filter((e) => e.type).map((e) => e.name)
   const documented = docEntries(docs)
   const documentedNames = new Set(documented.map((e) => e.name))
 
   it('reads src/index.ts the way the module exports it', () => {
-    // Guards the parser: its value names must be exactly the runtime namespace.
+    // Guards the parsers: their value names must be exactly the runtime namespaces.
     const parsedValues = exported.filter((e) => !e.type).map((e) => e.name)
     expect(parsedValues.sort()).toEqual(values)
     expect(types.length).toBeGreaterThan(0)
