@@ -84,8 +84,9 @@ const UNREADABLE = 'You do not have permission to access this file.'
  * Sends a file from below `root` as Bottle's `static_file` does, with the fixes of
  * RFC 9110: the result is an `HTTPResponse` to return from a handler, or an `HTTPError`
  * (400, 403, 404, 412, 416) that the app renders with its error pages. It reads the
- * current request for the method, `If-None-Match`, `If-Modified-Since`, `Range` and
- * `If-Range`; outside a request it answers as for a plain GET. Unlike Bottle's, it returns
+ * current request for the method, the conditional headers (`If-Match`,
+ * `If-Unmodified-Since`, `If-None-Match`, `If-Modified-Since`), `Range` and `If-Range`;
+ * outside a request it answers as for a plain GET. Unlike Bottle's, it returns
  * a Promise (the file system is asked asynchronously): `await` it to change the response.
  *
  * Security: `filename` is used as given (the router decoded it once; it is not decoded
