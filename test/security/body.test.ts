@@ -7,6 +7,7 @@
 import { once } from 'node:events'
 import { readdirSync } from 'node:fs'
 import { createServer, request as httpRequest, type Server } from 'node:http'
+import { Duplex } from 'node:stream'
 import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -618,5 +619,65 @@ describe('oversized parts over a real socket', () => {
       pump()
     })
     expect(status).toBe(413)
+  })
+})
+
+/** One end of an in-memory connection; what it writes the peer reads. */
+class Pipe extends Duplex {
+  peer: Pipe | null = null
+  remoteAddress = '127.0.0.1'
+  override _read(): void {}
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.peer?.push(chunk)
+    cb()
+  }
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const peer = this.peer
+    this.peer = null
+    if (peer && !peer.destroyed) peer.destroy()
+    cb(err)
+  }
+  setTimeout(): this {
+    return this
+  }
+  setNoDelay(): this {
+    return this
+  }
+  setKeepAlive(): this {
+    return this
+  }
+}
+
+describe('client aborts mid-upload (in-process, no socket)', () => {
+  it('a connection dropped mid-file releases the handler, the spool and the descriptor', async () => {
+    const statuses: number[] = []
+    const app = new Bottle({ memfileMax: 1000 })
+    let called = false
+    app.post('/', () => {
+      called = true
+      return 'never'
+    })
+    app.hook('after_request')(() => statuses.push(response.statusCode))
+    const server = createServer(app.handler)
+    const fds = openFds()
+    const before = tempFiles().length
+    const client = new Pipe()
+    const side = new Pipe()
+    client.peer = side
+    side.peer = client
+    server.emit('connection', side)
+    client.write(
+      'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=foo\r\n' +
+        'Content-Length: 10000000\r\n\r\n' +
+        '--foo\r\nContent-Disposition: form-data; name="f"; filename="big.bin"\r\n\r\n' +
+        'x'.repeat(100_000)
+    )
+    await eventually(() => tempFiles().length > before)
+    client.destroy()
+    await eventually(() => statuses.length === 1)
+    expect(statuses).toEqual([400])
+    expect(called).toBe(false)
+    await eventually(() => tempFiles().length === before)
+    await eventually(() => openFds() <= fds)
   })
 })
