@@ -486,7 +486,9 @@ describe('SimpleTemplate: errors', () => {
   it('refuses an empty inline expression', () => {
     const err = thrown(() => new SimpleTemplate('a\nb {{ }}'))
     expect(err).toBeInstanceOf(StplSyntaxError)
-    expect((err as Error).message).toMatch(/Empty inline expression.*line 2/)
+    expect((err as Error).message).toBe("Empty inline expression in template '<string>', line 2")
+    const named = thrown(() => new SimpleTemplate({ source: '{{!}}', name: 'x.tpl' }))
+    expect((named as StplSyntaxError).template).toBe('x.tpl')
   })
 
   it('names the variable, template and line of an undefined variable', () => {

@@ -188,7 +188,7 @@ export class StplParser {
   }
 
   #error(message: string, line: number): StplSyntaxError {
-    return new StplSyntaxError(`${message} in template ${this.#label}, line ${line}`, {
+    return new StplSyntaxError(`${message} in template '${this.#label}', line ${line}`, {
       template: this.#label,
       line,
     })

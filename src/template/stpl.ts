@@ -208,7 +208,7 @@ export class SimpleTemplate extends BaseTemplate {
         })
       }
     }
-    this.code = new StplParser(source, this.syntax, this._label).translate()
+    this.code = new StplParser(source, this.syntax, this.filename ?? this.name).translate()
     // Compiling once without variables reports syntax errors now, with their line; the
     // result serves renders without variables.
     this._functions.set('', compile(this, []))
