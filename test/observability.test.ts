@@ -3,7 +3,7 @@
  * aborted flags) and Metrics (Prometheus counters, histogram and in-flight gauge). Both
  * must see every response, routed or not, with the status and body bytes really sent.
  */
-import { request as httpRequest } from 'node:http'
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, vi } from 'vitest'
@@ -327,6 +327,47 @@ describe('RequestLogger sinks and options', () => {
     await sleep(20)
     expect(parent.entries).toHaveLength(1)
     expect(parent.entries[0]).toMatchObject({ path: '/blog/post/7', status: 200, bytes: 6 })
+  })
+
+  it('logs what a mounted Node handler sends, status and bytes included', async () => {
+    const { app, entries } = loggedApp()
+    app.mount('/legacy', (_req: IncomingMessage, res: ServerResponse) => {
+      res.statusCode = 202
+      res.setHeader('Content-Type', 'text/plain')
+      res.write('from ')
+      res.end('node')
+    })
+    const res = await new TestClient(app).get('/legacy/thing', {
+      headers: { 'X-Request-Id': 'node-1' },
+    })
+    expect(res.status).toBe(202)
+    expect(res.text()).toBe('from node')
+    expect(res.header('x-request-id')).toBe('node-1')
+    expect((await settled(entries, 1))[0]).toMatchObject({
+      id: 'node-1',
+      path: '/legacy/thing',
+      status: 202,
+      bytes: 9,
+    })
+  })
+
+  it('logs the bare 500 sent when catchall is off and an error escapes', async () => {
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    try {
+      const { app, entries } = loggedApp()
+      app.config.set('catchall', false)
+      app.get('/escape', () => {
+        throw new Error('not caught')
+      })
+      const res = await new TestClient(app).get('/escape')
+      expect(res.status).toBe(500)
+      expect((await settled(entries, 1))[0]).toMatchObject({
+        status: 500,
+        bytes: res.body.length,
+      })
+    } finally {
+      spy.mockRestore()
+    }
   })
 
   it('stops logging once uninstalled', async () => {
