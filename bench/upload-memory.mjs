@@ -65,8 +65,9 @@ async function serveBusboy() {
     })
     bb.on('close', async () => {
       const paths = await Promise.all(writes)
+      // Removed before answering, so the parent can stop this process right after.
+      await Promise.all(paths.map((p) => new Promise((r) => unlink(p, r))))
       res.end(String(size))
-      for (const p of paths) unlink(p, () => undefined)
     })
     pipeline(req, bb).catch(() => res.destroy())
   }
