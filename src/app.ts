@@ -20,6 +20,7 @@ import {
 } from './body.js'
 import { HTTPError, HTTPResponse, PluginError, RouteBuildError } from './errors.js'
 import { storage, type RequestContext } from './internal/storage.js'
+import { htmlEscape } from './internal/http.js'
 import { decodePath } from './internal/url.js'
 import { controllerRoutes } from './decorators.js'
 import { literalRule, mountCallback, mountSegments, type MountPoint } from './mount.js'
@@ -683,14 +684,11 @@ export class Bottle {
     const response = new HTTPError(500, 'Critical error while processing request')
     response.apply(ctx.response)
     ctx.response.setHeader('Content-Type', 'text/html; charset=UTF-8')
+    const page = `<h1>Critical error while processing request: ${htmlEscape(ctx.request.pathInfo)}</h1>`
     return this.debug && err instanceof Error
-      ? `<h1>Critical error while processing request</h1><pre>${escapeText(err.stack ?? '')}</pre>`
-      : '<h1>Critical error while processing request</h1>'
+      ? `${page}<h2>Traceback:</h2><pre>${htmlEscape(err.stack ?? '')}</pre>`
+      : page
   }
-}
-
-function escapeText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 /** Runs inside the request's async context: process, then write. */

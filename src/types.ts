@@ -71,6 +71,9 @@ type WildcardParam<W extends string> = W extends `:${string}`
 
 type Merge<T> = { [K in keyof T]: T[K] }
 
+/** The name of an old-syntax wildcard: `id` of `:id#[0-9]+#`. */
+type OldName<N extends string> = N extends `${infer Name}#${string}` ? Name : N
+
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
   x: infer I
 ) => void
@@ -95,8 +98,8 @@ type SingleRouteParams<Rule extends string> = string extends Rule
   : Rule extends `${string}<${infer W}>${infer Rest}`
     ? Merge<WildcardParam<W> & SingleRouteParams<Rest>>
     : Rule extends `${string}/:${infer Name}/${infer Rest}`
-      ? Merge<{ [K in Name]: string } & SingleRouteParams<`/${Rest}`>>
+      ? Merge<{ [K in OldName<Name>]: string } & SingleRouteParams<`/${Rest}`>>
       : Rule extends `${string}/:${infer Name}`
-        ? { [K in Name]: string }
+        ? { [K in OldName<Name>]: string }
         : // eslint-disable-next-line @typescript-eslint/no-empty-object-type
           {}

@@ -13,6 +13,7 @@ describe('route params inferred from Bottle rules', () => {
     // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a rule without wildcards
     expectTypeOf<RouteParams<'/plain'>>().toEqualTypeOf<{}>()
     expectTypeOf<RouteParams<'/old/:name/x'>>().toEqualTypeOf<{ name: string }>()
+    expectTypeOf<RouteParams<'/old/:id#[0-9]+#'>>().toEqualTypeOf<{ id: string }>()
   })
 
   it('gives anonymous wildcards no key', () => {

@@ -305,13 +305,4 @@ export const KNOWN_BUGS: Difference[] = [
       'a 304 carries `Accept-Ranges: bytes` (src/static.ts sets it before the conditional check)',
     why: 'harmless, but neither Bottle nor RFC 9110 §15.4.5 lists it for a 304',
   },
-  {
-    id: 'bug-critical-error-path',
-    area: 'errors',
-    kind: 'bug',
-    bottle:
-      'an error handler that raises gives `<h1>Critical error while processing request: /path</h1>`',
-    bottleTs: 'gives the same page without the path (src/app.ts #criticalError)',
-    why: 'Bottle 0.12 and 0.13 both name the (HTML-escaped) PATH_INFO',
-  },
 ]

@@ -38,12 +38,6 @@ export const errors: Area = {
     {
       name: 'a handler that throws yields the critical error page',
       ...onErrors('/e2/abort402'),
-      differs: 'bug-critical-error-path',
-      ts: {
-        body: '<h1>Critical error while processing request</h1>',
-        headers: { 'content-length': '48' },
-      },
-      py: { body: '<h1>Critical error while processing request: /e2/abort402</h1>' },
     },
     {
       name: 'a returned HTTPResponse(404) bypasses the 404 handler',
