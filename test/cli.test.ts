@@ -225,7 +225,8 @@ describe('--reload', { timeout: 90_000 }, () => {
     writeFileSync(message, `export const message: string = 'two'\n`)
     const edited = Date.now()
     await proc.waitFor(/message\.ts changed; restarting/, 5_000)
-    expect(Date.now() - edited).toBeLessThan(1_500)
+    // Checks run every 0.5 s; the margin is for a busy machine.
+    expect(Date.now() - edited).toBeLessThan(2_000)
     // The parent kept the socket: the same URL answers with the new code.
     await expect.poll(body, { timeout: 20_000, interval: 100 }).toBe('two')
 
