@@ -78,7 +78,7 @@ async function main() {
   }
   const load = async (url, seconds, conns) => {
     if (has('wrk')) {
-      const r = spawnSync('wrk', ['-t2', `-c${conns}`, `-d${seconds}s`, url], { encoding: 'utf8' })
+      const r = spawnSync('wrk', ['-t1', `-c${conns}`, `-d${seconds}s`, url], { encoding: 'utf8' })
       const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout)
       const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(r.stdout)
       return { rps: Number(rps?.[1] ?? 0), errors: errors ? errors[0] : 'none', tool: 'wrk' }
