@@ -241,6 +241,21 @@ describe('SimpleTemplate: code lines and blocks', () => {
     )
   })
 
+  it('accepts block comments in code and end as a variable name', () => {
+    expect(render('<% /* a comment\n   over lines */ x = 1 %>\n{{x}}')).toBe('1')
+    expect(render('% end = 2\n{{end}}')).toBe('2')
+  })
+
+  it('continues an elif head over several % lines', () => {
+    const t = '% if (n === 1):\none\n% elif (n === 2 ||\n%   n === 3):\ntwo or three\n% end\n'
+    expect([1, 2, 3, 4].map((n) => render(t, { n }))).toEqual([
+      'one\n',
+      'two or three\n',
+      'two or three\n',
+      '',
+    ])
+  })
+
   it('supports JavaScript brace blocks as well', () => {
     const t = '% if (x) {\nyes\n% } else {\nno\n% }\n% for (const i of [1, 2]) {\n{{i}}\n% }\n'
     expect(render(t, { x: true })).toBe('yes\n1\n2\n')
@@ -462,6 +477,10 @@ describe('SimpleTemplate: include, rebase and helpers', () => {
 })
 
 describe('SimpleTemplate: errors', () => {
+  it('needs a source or a name', () => {
+    expect(() => new SimpleTemplate({})).toThrow('No template specified.')
+  })
+
   it('reports a missing template by name', () => {
     const err = thrown(() => new SimpleTemplate({ name: 'abcdef', lookup: ['.'] }))
     expect(err).toBeInstanceOf(TemplateError)

@@ -466,14 +466,12 @@ export class StplParser {
   #statementWord(word: string, k: number, e: number): number {
     const src = this.#src
     this.#stmtStart = false
+    if (word === 'end' && this.#isEndKeyword(e)) {
+      this.#cur += '}'
+      if (this.#brace > 0) this.#brace--
+      return e
+    }
     switch (word) {
-      case 'end':
-        if (this.#isEndKeyword(e)) {
-          this.#cur += '}'
-          if (this.#brace > 0) this.#brace--
-          return e
-        }
-        break
       case 'if':
       case 'for':
       case 'while':
