@@ -327,6 +327,16 @@ class LineBatch {
 
   constructor(stream: { write(chunk: string): unknown }) {
     this.#stream = stream
+    // A stream's 'error' event with no listener would crash the process; a failing log
+    // sink is worth a warning, not an outage.
+    const events = stream as { on?: (event: 'error', fn: (err: unknown) => void) => unknown }
+    if (typeof events.on === 'function') {
+      let warned = false
+      events.on.call(stream, 'error', (err) => {
+        if (!warned) process.emitWarning(`RequestLogger sink failed: ${String(err)}`)
+        warned = true
+      })
+    }
   }
 
   add(line: string): void {

@@ -229,6 +229,27 @@ describe('RequestLogger sinks and options', () => {
     expect(chunks.join('').match(/"status":404/g)).toHaveLength(3)
   })
 
+  it('keeps serving when a stream sink fails, with one warning', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      const sink = new Writable({
+        write(_chunk, _enc, callback) {
+          callback(new Error('EIO: disk gone'))
+        },
+      })
+      const app = new Bottle()
+      app.install(new RequestLogger({ sink }))
+      app.get('/', () => 'ok')
+      const client = new TestClient(app)
+      expect((await client.get('/')).text()).toBe('ok')
+      await vi.waitFor(() => expect(warn).toHaveBeenCalledTimes(1))
+      expect(String(warn.mock.calls[0]![0])).toContain('disk gone')
+      expect((await client.get('/')).text()).toBe('ok')
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
   it('writes to stderr by default', async () => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
