@@ -146,7 +146,6 @@ export async function staticFile(
   const v: Validators = { etag, mtime }
   res.setHeader('Last-Modified', httpDate(mtime))
   if (etag) res.setHeader('ETag', etag)
-  res.setHeader('Accept-Ranges', 'bytes')
 
   const method = ctx?.request.method ?? 'GET'
   const header = (name: string): string | undefined => ctx?.request.getHeader(name)
@@ -166,6 +165,8 @@ export async function staticFile(
     if (inm && weakMatch(inm, etag)) return new HTTPError(412, 'Precondition Failed')
   }
 
+  // Not on a 304: neither Bottle nor RFC 9110 sends it there.
+  res.setHeader('Accept-Ranges', 'bytes')
   let range: ByteRange = { start: 0, end: size - 1 }
   const rangeHeader = safe && size > 0 ? header('range') : undefined
   if (rangeHeader !== undefined && ifRangeMatches(header('if-range'), v)) {

@@ -74,9 +74,18 @@ export class TestResponse {
     for (const line of this.headers['set-cookie'] ?? []) {
       const [pair] = line.split(';')
       const eq = pair!.indexOf('=')
-      if (eq > 0) out[pair!.slice(0, eq).trim()] = decodeURIComponent(pair!.slice(eq + 1).trim())
+      if (eq > 0) out[pair!.slice(0, eq).trim()] = decodeCookie(pair!.slice(eq + 1).trim())
     }
     return out
+  }
+}
+
+/** Percent-decodes a cookie value; a malformed escape leaves it as sent. */
+function decodeCookie(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
   }
 }
 
@@ -287,7 +296,8 @@ function encodeForm(form: Record<string, string | number | (string | number)[]>)
   return parts.join('&')
 }
 
-function encodeMultipart(
+/** Encodes fields and files as a multipart/form-data body with the given boundary. */
+export function encodeMultipart(
   fields: NonNullable<TestRequestInit['multipart']>,
   boundary: string
 ): Buffer {

@@ -3,7 +3,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders } from '
 import type { AddressInfo } from 'node:net'
 import { describe } from 'vitest'
 import type { Bottle } from 'bottle-ts'
-import { TestClient, TestResponse, type TestRequestInit } from 'bottle-ts/testing'
+import { TestClient, TestResponse, encodeMultipart, type TestRequestInit } from 'bottle-ts/testing'
 
 /** A running server on 127.0.0.1:0 for an app; `close()` when done. */
 export async function listen(
@@ -51,6 +51,10 @@ export class SocketClient implements Client {
       } else if (init.form) {
         body = Buffer.from(new URLSearchParams(init.form as Record<string, string>).toString())
         headers['content-type'] ??= 'application/x-www-form-urlencoded'
+      } else if (init.multipart) {
+        const boundary = '----bottle-ts-socket-' + Math.random().toString(16).slice(2)
+        body = encodeMultipart(init.multipart, boundary)
+        headers['content-type'] ??= `multipart/form-data; boundary=${boundary}`
       } else if (init.body !== undefined) body = Buffer.from(init.body)
       const path = init.query
         ? `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams(init.query as Record<string, string>).toString()}`

@@ -296,13 +296,4 @@ export const KNOWN_BUGS: Difference[] = [
     bottleTs: 'keeps the segments as sent (`/s/../app.py`); the status (403) is the same',
     why: 'undecided: Bottle does it by accident of urljoin; browsers never send dot segments',
   },
-  {
-    id: 'bug-static-304-accept-ranges',
-    area: 'static',
-    kind: 'bug',
-    bottle: 'a 304 carries no Accept-Ranges (0.12 and 0.13)',
-    bottleTs:
-      'a 304 carries `Accept-Ranges: bytes` (src/static.ts sets it before the conditional check)',
-    why: 'harmless, but neither Bottle nor RFC 9110 §15.4.5 lists it for a 304',
-  },
 ]
