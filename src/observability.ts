@@ -487,8 +487,7 @@ export class Metrics implements Plugin {
   readonly path: string | false
   /** The histogram's upper bounds in seconds. */
   readonly buckets: readonly number[]
-  /** Requests being handled now. */
-  inFlight = 0
+  #inFlight = 0
   readonly #series = new Map<string, Series>()
   readonly #listener: Listener = (x, outcome) => this.#record(x, outcome)
 
@@ -507,6 +506,11 @@ export class Metrics implements Plugin {
       throw new TypeError(`Metrics buckets must be finite, increasing numbers: ${String(buckets)}`)
     this.path = path
     this.buckets = Object.freeze(bounds)
+  }
+
+  /** Requests being handled now (the `http_requests_in_flight` gauge). */
+  get inFlight(): number {
+    return this.#inFlight
   }
 
   /** Adds the hooks that observe (and, at `path`, answer) every request of `app`. */
@@ -558,7 +562,7 @@ export class Metrics implements Plugin {
     lines.push(
       '# HELP http_requests_in_flight Requests being handled.',
       '# TYPE http_requests_in_flight gauge',
-      `http_requests_in_flight ${this.inFlight}`
+      `http_requests_in_flight ${this.#inFlight}`
     )
     return lines.join('\n') + '\n'
   }
@@ -589,7 +593,7 @@ export class Metrics implements Plugin {
     const x = track(ctx)
     if (!x.listeners.includes(this.#listener)) {
       x.listeners.push(this.#listener)
-      this.inFlight++
+      this.#inFlight++
     }
     return x
   }
@@ -601,7 +605,7 @@ export class Metrics implements Plugin {
   }
 
   #record(x: Exchange, outcome: Outcome): void {
-    this.inFlight--
+    this.#inFlight--
     const method = METHODS.has(x.method) ? x.method : 'OTHER'
     const route = x.route ?? UNMATCHED
     const status = `${Math.floor(outcome.status / 100)}xx`
