@@ -51,8 +51,9 @@ describe('sqlite plugin', () => {
   })
   afterEach(() => app.close())
 
-  const insert = (args: object, v: string): void =>
+  const insert = (args: object, v: string): void => {
     plugin.db(args).run('INSERT INTO t (v) VALUES (?)', [v])
+  }
 
   it('commits what a successful callback wrote and writes it to the file', async () => {
     app.post('/', { sqlite: true }, (args) => {
