@@ -256,6 +256,35 @@ describe('SimpleTemplate: code lines and blocks', () => {
     ])
   })
 
+  it('takes Bottle heads without parentheses: if, elif, else if and while', () => {
+    const t = dedent(`
+      % if n === 1:
+      one
+      % elif n === 2 || n === 3:
+      two or three
+      % else if n > 10 ? n < 20 : false:
+      teens
+      % else:
+      other
+      % end
+    `)
+    expect([1, 2, 3, 15, 30].map((n) => render(t, { n }))).toEqual([
+      'one\n',
+      'two or three\n',
+      'two or three\n',
+      'teens\n',
+      'other\n',
+    ])
+    expect(render('% while i < 3: i++; end\n{{i}}', { i: 0 })).toBe('3')
+    const user = { admin: true }
+    expect(render('% if user?.admin ?? false: a = 1\n% else: a = 2\n% end\n{{a}}', { user })).toBe(
+      '1'
+    )
+    expect(render("% if s === 'a:b':\nyes\n% end\n", { s: 'a:b' })).toBe('yes\n')
+    expect(render('% if {a: 1}.a:\nobj\n% end\n')).toBe('obj\n')
+    expect(render('% if (a) || b:\nx\n% end\n', { a: 0, b: 1 })).toBe('x\n')
+  })
+
   it('supports JavaScript brace blocks as well', () => {
     const t = '% if (x) {\nyes\n% } else {\nno\n% }\n% for (const i of [1, 2]) {\n{{i}}\n% }\n'
     expect(render(t, { x: true })).toBe('yes\n1\n2\n')

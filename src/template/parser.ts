@@ -484,6 +484,14 @@ export class StplParser {
           this.#stmtStart = true
           return this.#skipBlank(e) + 1
         }
+        if (word === 'if' || word === 'while' || word === 'elif') {
+          const bare = this.#bareHead(
+            this.#skipBlank(e),
+            word === 'elif',
+            word === 'elif' ? 'else if' : word
+          )
+          if (bare !== -1) return bare
+        }
         this.#head = {
           kind: word === 'elif' || word === 'catch' ? 'continue' : 'open',
           lineIdx: this.#lines.length,
@@ -511,6 +519,8 @@ export class StplParser {
           return j + 1
         }
         if (word === 'else' && this.#wordAt(j) === 'if') {
+          const bare = this.#bareHead(this.#skipBlank(j + 2), true, 'else if')
+          if (bare !== -1) return bare
           this.#head = {
             kind: 'continue',
             lineIdx: this.#lines.length,
@@ -541,6 +551,52 @@ export class StplParser {
     }
     this.#cur += word
     return e
+  }
+
+  /**
+   * Bottle's head with a condition that is not (wholly) in parentheses, such as
+   * `% if user.admin:` or `% if (a) || b:`: the first `:` outside brackets, strings and
+   * ternaries ends it on this line. Returns where the block body starts, or -1.
+   */
+  #bareHead(j: number, continues: boolean, keyword: string): number {
+    const src = this.#src
+    let depth = 0
+    let ternary = 0
+    let i = j
+    while (i < src.length) {
+      const c = src.charCodeAt(i)
+      if (c === 10 || c === 13 || c === 96) return -1
+      if (c === 47 && (src[i + 1] === '/' || src[i + 1] === '*')) return -1
+      if (c === 34 || c === 39) {
+        i = skipString(src, i)
+        continue
+      }
+      if (c === 40 || c === 91 || c === 123) depth++
+      else if (c === 41 || c === 93 || c === 125) {
+        if (depth === 0) return -1
+        depth--
+      } else if (c === 63 && depth === 0) {
+        // `??` and `?.` (optional chaining) are not the `?` of a ternary.
+        const d = src.charCodeAt(i + 1)
+        if (d === 63) i++
+        else if (!(d === 46 && !(src.charCodeAt(i + 2) >= 48 && src.charCodeAt(i + 2) <= 57))) {
+          ternary++
+        }
+      } else if (c === 58 && depth === 0) {
+        if (ternary === 0) break
+        ternary--
+      }
+      i++
+    }
+    if (i >= src.length) return -1
+    const cond = src.slice(j, i).trim()
+    if (!cond) return -1
+    this.#noteHelpers(cond)
+    this.#cur += `${continues ? '} ' : ''}${keyword} (${cond}) {`
+    if (!continues) this.#brace++
+    this.#head = null
+    this.#stmtStart = true
+    return i + 1
   }
 
   /** `end` closes a block when it stands alone: before the line end, `;`, a comment or `%>`. */
