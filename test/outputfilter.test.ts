@@ -133,6 +133,7 @@ describeMatrix('Output casting', (client) => {
       undefined: undefined,
       empty: '',
       false: false,
+      zero: 0,
       emptybuf: Buffer.alloc(0),
     }
     for (const [name, value] of Object.entries(values)) app.get(`/${name}`, () => value)

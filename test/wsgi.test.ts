@@ -134,6 +134,7 @@ describeMatrix('Request cycle', (client) => {
     expect(res.status).toBe(303)
     expect(res.header('location')).toBe('http://example.com/yes')
     expect(res.header('content-length')).toBe('0')
+    expect(res.header('content-type')).toBe('text/html; charset=UTF-8')
     expect(res.text()).toBe('')
     const one = await c.get('/one', { headers: { host: 'example.com' } })
     expect(one.status).toBe(305)
