@@ -488,7 +488,7 @@ function readMultipart(
   }
   const temps: string[] = []
   const spools: Spool[] = []
-  const pending: Promise<void>[] = []
+  const pending: Promise<FileUpload | null>[] = []
   const forms = FormsDict.create()
   const files = new MultiDict<FileUpload>()
   let failure: HTTPError | null = null
@@ -536,10 +536,13 @@ function readMultipart(
           const headers = new HeaderDict()
           headers.append('Content-Disposition', `form-data; name="${name}"; filename="${raw}"`)
           headers.append('Content-Type', info.mimeType)
-          files.append(name, new FileUpload(spool.result(), name, raw, headers))
+          // Appended once all parts are in, in the order they were sent.
+          return new FileUpload(spool.result(), name, raw, headers)
         },
-        (err: unknown) =>
+        (err: unknown) => {
           fail(badRequest(`Error receiving upload "${name}": ${(err as Error).message}`, err))
+          return null
+        }
       )
     )
   })
@@ -549,9 +552,10 @@ function readMultipart(
 
   return done
     .then(() => Promise.all(pending))
-    .then(() => {
+    .then((uploads) => {
       // A limit or error may have been hit while the last file was spooling.
       if (failure) throw failure
+      for (const upload of uploads) if (upload) files.append(upload.name, upload)
       return new RequestBody(
         new SpooledFile(Buffer.alloc(0)),
         contentType,

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe } from 'vitest'
 import type { Bottle } from 'bottle-ts'
@@ -71,7 +71,7 @@ export class SocketClient implements Client {
                 new TestResponse(
                   res.statusCode ?? 0,
                   res.statusMessage ?? '',
-                  res.headers as IncomingHttpHeaders,
+                  res.headers,
                   Buffer.concat(chunks)
                 )
               )
