@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { extname, resolve } from 'node:path'
+import { dirname, extname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Bottle } from './app.js'
@@ -174,19 +174,32 @@ async function importFile(url: string, cwd: string): Promise<Record<string, unkn
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !TS.has(extname(fileURLToPath(url)))) throw err
-    // Not started under tsx: register it ourselves if the project has it.
-    let api: { register: () => unknown }
+    // Not started under tsx: register its loader ourselves if the project has it.
     try {
-      const path = createRequire(resolve(cwd, 'package.json')).resolve('tsx/esm/api')
-      api = (await import(pathToFileURL(path).href)) as { register: () => unknown }
-    } catch {
+      const api = (await import(tsxApi(cwd))) as { register: () => unknown }
+      api.register()
+    } catch (cause) {
       throw new Error(
-        `${fileURLToPath(url)} is TypeScript: install tsx and run \`npx tsx node_modules/.bin/bottle-ts ...\``
+        `${fileURLToPath(url)} is TypeScript: install tsx and run \`npx tsx node_modules/.bin/bottle-ts ...\``,
+        { cause }
       )
     }
-    api.register()
-    return (await import(url)) as Record<string, unknown>
+    // A new URL: Node remembers the failed load of the old one.
+    return (await import(`${url}?tsx`)) as Record<string, unknown>
   }
+}
+
+/** The ESM entry of tsx's register API, as installed for the project in `cwd`. */
+function tsxApi(cwd: string): string {
+  const manifest = createRequire(resolve(cwd, 'package.json')).resolve('tsx/package.json')
+  const exports = (
+    JSON.parse(readFileSync(manifest, 'utf8')) as {
+      exports: Record<string, { import?: { default?: string } }>
+    }
+  ).exports
+  const entry = exports['./esm/api']?.import?.default
+  if (!entry) throw new Error('this tsx has no ./esm/api export')
+  return pathToFileURL(resolve(dirname(manifest), entry)).href
 }
 
 /** Finds the module of a `module:expression` target, relative to `cwd`. */
