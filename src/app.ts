@@ -113,7 +113,14 @@ export class Bottle {
     if (debug !== undefined) this.config.set('debug', debug)
     this.config.loadDict(rest)
     this.handler = (req, res) => {
-      const out = this.handle(req, res)
+      let out: Promise<void> | undefined
+      try {
+        out = this.handle(req, res)
+      } catch (err) {
+        // A bug must cost one request, not the process.
+        failSafe(res, err)
+        return
+      }
       if (out) out.catch((err: unknown) => failSafe(res, err))
     }
     this.install(new JSONPlugin())
@@ -650,8 +657,8 @@ export class Bottle {
    * Turns `HTTPResponse`s and `HTTPError`s into a plain body: applies them to the
    * response and renders errors with the registered handler or the default page.
    */
-  _resolve(ctx: RequestContext, out: unknown, applied?: unknown): unknown {
-    for (let depth = 0; depth < 8; depth++) {
+  _resolve(ctx: RequestContext, out: unknown, applied?: unknown, depth = 0): unknown {
+    for (; depth < 8; depth++) {
       if (out instanceof HTTPError) {
         if (out !== applied) out.apply(ctx.response)
         const handler = this.errorHandler.get(out.statusCode)
@@ -664,7 +671,7 @@ export class Bottle {
         }
         if (isThenable(rendered)) {
           return rendered.then(
-            (v) => this._resolve(ctx, v),
+            (v) => this._resolve(ctx, v, undefined, depth + 1),
             (err: unknown) => this.#criticalError(ctx, err)
           )
         }
@@ -676,6 +683,9 @@ export class Bottle {
         return out
       }
     }
+    // Handlers that keep answering with errors (or a response nested in itself) end here.
+    if (out instanceof HTTPResponse)
+      return this.#criticalError(ctx, new Error('Error handlers and responses nest too deeply'))
     return out
   }
 

@@ -4,7 +4,7 @@
  * after_request fix). Ports Bottle's test_wsgi.py.
  */
 import { describe, expect, it } from 'vitest'
-import { Bottle, HTTPResponse, abort, redirect, request, response } from 'bottle-ts'
+import { Bottle, HTTPError, HTTPResponse, abort, redirect, request, response } from 'bottle-ts'
 import { TestClient } from 'bottle-ts/testing'
 import type { Callback } from 'bottle-ts'
 import { describeMatrix } from './_helpers.js'
@@ -427,6 +427,36 @@ describeMatrix('Request cycle', (client) => {
     const res = await client(app).get('/missing')
     expect(res.status).toBe(500)
     expect(res.text()).toContain('Critical error while processing request')
+  })
+
+  it('error handlers that keep answering with errors end in a 500, not a hang', async () => {
+    const app = silent(new Bottle())
+    app.error(404, () => new HTTPError(404, 'again'))
+    app.error(410, async () => {
+      await Promise.resolve()
+      return new HTTPError(410, 'again')
+    })
+    app.get('/gone', () => new HTTPError(410))
+    app.get('/self', () => {
+      const r = new HTTPResponse()
+      r.body = r
+      return r
+    })
+    const c = client(app)
+    for (const path of ['/missing', '/gone', '/self']) {
+      const res = await c.get(path)
+      expect(res.status, path).toBe(500)
+      expect(res.text(), path).toContain('Critical error while processing request')
+    }
+  })
+
+  it('an error handler may answer with another error, rendered by its own handler', async () => {
+    const app = new Bottle()
+    app.error(404, () => new HTTPError(410, 'moved on'))
+    app.error(410, (e) => `410 handler: ${String(e.body)}`)
+    const res = await client(app).get('/missing')
+    expect(res.status).toBe(410)
+    expect(res.text()).toBe('410 handler: moved on')
   })
 
   it('the default 500 page hides the message and stack outside debug mode', async () => {
