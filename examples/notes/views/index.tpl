@@ -8,7 +8,7 @@
   <li>
     <a href="/notes/{{note.id}}">{{note.title}}</a>
     % if (note.attachment):
-    <span class="attachment">📎 {{note.attachment}}</span>
+    <span class="attachment">attached: {{note.attachment}}</span>
     % end
     <time>{{note.created}}</time>
   </li>
