@@ -82,6 +82,7 @@ const OPTIONS = {
   plugin: { type: 'string', short: 'p', multiple: true },
   conf: { type: 'string', short: 'c', multiple: true },
   param: { type: 'string', short: 'C', multiple: true },
+  // Not in Bottle, whose adapters take options only from Python code.
   option: { type: 'string', short: 'o', multiple: true },
   debug: { type: 'boolean' },
   reload: { type: 'boolean' },

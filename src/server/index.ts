@@ -197,6 +197,7 @@ export function run(
       handle.address = address
       if (banner) {
         process.stderr.write(
+          // Bottle's banner, with our name and version.
           `Bottle-ts v${VERSION} server starting up (using ${adapter.toString()})...\n` +
             `Listening on ${adapter.url(address)}\nHit Ctrl-C to quit.\n\n`
         )

@@ -49,7 +49,15 @@ export interface HttpsServerOptions extends NodeServerOptions {
   ca?: string
 }
 
-/** The node:http settings derived from the options, with our slowloris defaults. */
+/**
+ * The node:http settings derived from the options, with our slowloris defaults.
+ *
+ * Security: a client that sends headers or a body slowly is cut off after
+ * `headersTimeout` / `requestTimeout` (408), checked every `connectionsCheckingInterval`,
+ * instead of Node's 60 s / 300 s / 30 s; the strict parser stays on. Behind a proxy that
+ * buffers requests (nginx) the limits matter less; the caller still has to size
+ * `requestTimeout` for its largest legitimate upload.
+ */
 export function httpSettings(o: NodeServerOptions): HttpOptions {
   return {
     headersTimeout: o.headersTimeout ?? 10_000,

@@ -60,6 +60,7 @@ export class Reloader extends ServerAdapter {
     const o = this.options as ReloaderOptions
     for (const file of [process.argv[1], ...(o.watch ?? [])]) if (file) this.#watch(file)
     this.#spawn()
+    // Bottle checks every second; half a second keeps a restart within a second of a save.
     const every = Math.max(50, (o.interval ?? 0.5) * 1000)
     this.#timer = setInterval(() => this.#check(), every)
     return address
@@ -124,6 +125,7 @@ export class Reloader extends ServerAdapter {
       } else if (code === 0) {
         void this.close().then(() => process.exit(0))
       } else if (!this.quiet) {
+        // Bottle's child sleeps and exits 3 to retry in a loop; we wait for the next save.
         process.stderr.write(
           `bottle-ts: the app exited (${signal ?? `code ${code}`}); fix the error and save to restart\n`
         )
