@@ -91,7 +91,7 @@ export function ready(boundPort, notes = []) {
   process.stdout.write(JSON.stringify({ ready: true, port: boundPort, notes }) + '\n')
 }
 
-/** Exit cleanly on SIGTERM/SIGINT so the runner can stop every app alike. */
+/** Exit cleanly on SIGTERM/SIGINT so the runner can stop every app alike; SIGUSR2 reports memory. */
 export function exitOnSignal(close) {
   const stop = () => {
     Promise.resolve(close?.())
@@ -101,4 +101,9 @@ export function exitOnSignal(close) {
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+  // bench/memory.mjs asks for heap figures after a full GC (the app runs with --expose-gc).
+  process.on('SIGUSR2', () => {
+    globalThis.gc?.()
+    process.stdout.write(JSON.stringify({ memory: process.memoryUsage() }) + '\n')
+  })
 }
