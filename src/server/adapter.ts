@@ -118,7 +118,7 @@ export class InflightTracker {
    * A connection accepted but not yet read from may carry a request already on its way:
    * it gets `freshGrace` ms to show it before it is closed.
    */
-  drain(freshGrace = 500): void {
+  drain(freshGrace = 1_000): void {
     this.closing = true
     for (const res of this.#responses) markClose(res.req, res)
     for (const [socket, n] of this.#sockets) {
