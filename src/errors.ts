@@ -101,9 +101,17 @@ export function redirect(url: string, code?: number): never {
   res.body = ''
   checkHeaderValue('Location', url)
   const base = ctx ? ctx.request.url : 'http://127.0.0.1/'
+  let baseUrl: URL
+  try {
+    baseUrl = new URL(base)
+  } catch {
+    // Only the request's Host header can make its own URL unparsable: the client's fault.
+    const host = ctx?.request.getHeader('host') ?? ''
+    throw new HTTPError(400, `Invalid Host header: ${JSON.stringify(host)}`)
+  }
   let location: string
   try {
-    location = new URL(url, base).href
+    location = new URL(url, baseUrl).href
   } catch {
     throw new TypeError(`Invalid redirect target: ${JSON.stringify(url)}`)
   }

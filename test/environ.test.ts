@@ -468,6 +468,20 @@ describe('redirect: URL resolution', () => {
     expect(() => redirect('/x\r\ny')).toThrow(/CR, LF or NUL/)
   })
 
+  it('a malformed Host header makes a redirect a 400 naming the header', async () => {
+    const app = new Bottle()
+    app.get('/', () => redirect('/yes'))
+    const c = new TestClient(app)
+    for (const host of ['exa mple.com', '[::1', 'x:99999']) {
+      const raw = (
+        await c.raw(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+      ).toString('latin1')
+      expect(raw, host).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/)
+      expect(raw, host).toContain('Invalid Host header')
+      expect(raw, host).not.toContain('Location:')
+    }
+  })
+
   it('answers 302 to HTTP/1.0 clients and 303 to HTTP/1.1 clients', async () => {
     const app = new Bottle()
     app.get('/', () => redirect('/yes'))

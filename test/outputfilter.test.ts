@@ -361,6 +361,22 @@ describeMatrix('Output casting', (client) => {
     expect(res.text()).toContain('TypeError')
   })
 
+  it('a Readable stream that fails before its first chunk becomes a 500 page', async () => {
+    const app = silent(new Bottle())
+    app.get(
+      '/',
+      () =>
+        new Readable({
+          read() {
+            this.destroy(new Error('stream broke'))
+          },
+        })
+    )
+    const res = await client(app).get('/')
+    expect(res.status).toBe(500)
+    expect(res.header('content-type')).toBe('text/html; charset=UTF-8')
+  })
+
   it('an abort after an empty chunk becomes the response', async () => {
     const app = new Bottle()
     app.get('/', function* () {
