@@ -236,7 +236,7 @@ export class RequestLogger implements Plugin {
       throw new TypeError(`RequestLogger requestIdHeader is not a header name: ${String(header)}`)
     if (typeof sink === 'function') this.#write = sink
     else if (sink && typeof sink.write === 'function') {
-      const batch = new LineBatch(sink)
+      const batch = LineBatch.for(sink)
       this.#batch = batch
       this.#write = (line) => batch.add(line)
     } else throw new TypeError('RequestLogger sink must be a function or have a write() method')
@@ -322,8 +322,19 @@ const pending = new Set<LineBatch>()
  * when the process exits are written by an `exit` handler.
  */
 class LineBatch {
+  static readonly #byStream = new WeakMap<object, LineBatch>()
   readonly #stream: { write(chunk: string): unknown }
   #text = ''
+
+  /** The batch of a stream, shared by every logger writing to it (one 'error' listener). */
+  static for(stream: { write(chunk: string): unknown }): LineBatch {
+    let batch = LineBatch.#byStream.get(stream)
+    if (batch === undefined) {
+      batch = new LineBatch(stream)
+      LineBatch.#byStream.set(stream, batch)
+    }
+    return batch
+  }
 
   constructor(stream: { write(chunk: string): unknown }) {
     this.#stream = stream

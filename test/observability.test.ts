@@ -250,6 +250,25 @@ describe('RequestLogger sinks and options', () => {
     }
   })
 
+  it('shares one batch and one error listener among loggers of the same stream', async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, callback) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean))
+        callback()
+      },
+    })
+    const lines: string[] = []
+    const apps = Array.from({ length: 12 }, (_, i) => {
+      const app = new Bottle()
+      app.install(new RequestLogger({ sink }))
+      app.get('/', () => `app ${i}`)
+      return app
+    })
+    expect(sink.listenerCount('error')).toBe(1)
+    await Promise.all(apps.map((app) => new TestClient(app).get('/')))
+    await settled(lines, 12)
+  })
+
   it('writes to stderr by default', async () => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
