@@ -281,7 +281,7 @@ describe('SimpleTemplate: code lines and blocks', () => {
       '1'
     )
     expect(render("% if s === 'a:b':\nyes\n% end\n", { s: 'a:b' })).toBe('yes\n')
-    expect(render('% if {a: 1}.a:\nobj\n% end\n')).toBe('obj\n')
+    expect(render('% if [{ a: 1 }][0].a:\nobj\n% end\n')).toBe('obj\n')
     expect(render('% if (a) || b:\nx\n% end\n', { a: 0, b: 1 })).toBe('x\n')
   })
 
@@ -622,6 +622,11 @@ describe('SimpleTemplate: safety', () => {
       '% ' + 'if ('.repeat(n),
       'x\\\\\n'.repeat(n),
       '{{ a }}'.repeat(n / 4),
+      '% ' + 'if (a) { '.repeat(n / 8),
+      '% ' + 'if a; '.repeat(n / 5),
+      '% ' + 'if a ? '.repeat(n / 6) + ':',
+      '% x = ' + '1 / '.repeat(n / 4) + '1',
+      '% if (a): x = 1; ' + 'elif (b): x = 2; '.repeat(n / 17),
     ]
     const started = performance.now()
     for (const source of hostile) {

@@ -124,6 +124,12 @@ export class StplParser {
   #textLine = 1
   // Code state: persists across `%` lines so brackets may span several of them.
   #cur = ''
+  // The last non-blank character and identifier appended: reading them back from `#cur`
+  // would flatten the growing string on every token (quadratic).
+  #last = ''
+  #lastWord = ''
+  // Columns of `#cur` where a continue head (`elif`) inserts its `} `.
+  #inserts: number[] = []
   #curLine = 1
   #comment = ''
   #paren = 0
@@ -318,7 +324,7 @@ export class StplParser {
       }
       if (src.startsWith(close, k) && this.#blankToEol(k + close.length)) {
         if (multiline) multiline = false
-        else this.#cur += close
+        else this.#append(close)
         k += close.length
         continue
       }
@@ -327,7 +333,7 @@ export class StplParser {
         const s = src.slice(k, e)
         // Helpers called inside `${...}` of a template string must be declared too.
         if (c === 96) this.#noteHelpers(s)
-        this.#cur += s
+        this.#append(s)
         this.#lineno += countNewlines(s)
         this.#stmtStart = false
         k = e
@@ -347,7 +353,7 @@ export class StplParser {
         const e = src.indexOf('*/', k + 2)
         const end = e === -1 ? n : e + 2
         const s = src.slice(k, end)
-        this.#cur += s
+        this.#append(s)
         this.#lineno += countNewlines(s)
         k = end
         continue
@@ -355,7 +361,7 @@ export class StplParser {
       if (c === 47 && this.#regexAllowed()) {
         // A regular expression literal: its quotes and brackets are not code.
         const e = skipRegex(src, k)
-        this.#cur += src.slice(k, e)
+        this.#append(src.slice(k, e))
         this.#stmtStart = false
         k = e
         continue
@@ -364,37 +370,37 @@ export class StplParser {
         const head = this.#head
         if (c === 40 && head && !head.opened && this.#paren === head.depth) head.opened = true
         this.#paren++
-        this.#cur += src[k]
+        this.#append(src[k]!)
         this.#stmtStart = false
         k++
         continue
       }
       if (c === 41 || c === 93) {
         if (this.#paren > 0) this.#paren--
-        this.#cur += src[k]
+        this.#append(src[k]!)
         k++
         const head = this.#head
         if (c === 41 && head && head.opened && this.#paren === head.depth) k = this.#closeHead(k)
         continue
       }
       if (c === 123) {
-        const prev = this.#cur.trimEnd()
+        const prev = this.#last
         this.#brace++
-        this.#cur += '{'
+        this.#append('{')
         this.#head = null
-        if (this.#paren === 0 && prev.endsWith(')')) this.#stmtStart = true
+        if (this.#paren === 0 && prev === ')') this.#stmtStart = true
         k++
         continue
       }
       if (c === 125) {
         if (this.#brace > 0) this.#brace--
-        this.#cur += '}'
+        this.#append('}')
         if (this.#paren === 0) this.#stmtStart = true
         k++
         continue
       }
       if (c === 59) {
-        this.#cur += ';'
+        this.#append(';')
         if (this.#paren === 0) {
           this.#stmtStart = true
           this.#head = null
@@ -412,17 +418,17 @@ export class StplParser {
         }
         if (this.#stmtStart && this.#paren === 0) k = this.#statementWord(word, k, e)
         else {
-          this.#cur += word
+          this.#append(word)
           k = e
         }
         continue
       }
       if (c === 32 || c === 9 || c === 13) {
-        this.#cur += src[k]
+        this.#append(src[k]!)
         k++
         continue
       }
-      this.#cur += src[k]
+      this.#append(src[k]!)
       this.#stmtStart = false
       k++
     }
@@ -430,17 +436,23 @@ export class StplParser {
     return n
   }
 
+  #append(text: string): void {
+    this.#cur += text
+    let i = text.length - 1
+    while (i >= 0 && (text[i] === ' ' || text[i] === '\t' || text[i] === '\r')) i--
+    if (i < 0) return
+    this.#last = text[i]!
+    let b = i + 1
+    while (b > 0 && isIdentPart(text.charCodeAt(b - 1))) b--
+    this.#lastWord = text.slice(b, i + 1)
+  }
+
   /** Whether a `/` here starts a regular expression rather than a division. */
   #regexAllowed(): boolean {
-    const cur = this.#cur
-    let i = cur.length - 1
-    while (i >= 0 && (cur[i] === ' ' || cur[i] === '\t')) i--
-    if (i < 0) return true
-    const ch = cur.charCodeAt(i)
-    if (!isIdentPart(ch)) return '(,=:[!&|?{};+-*%<>~^'.includes(cur[i]!)
-    let start = i
-    while (start > 0 && isIdentPart(cur.charCodeAt(start - 1))) start--
-    return REGEX_AFTER.has(cur.slice(start, i + 1))
+    const last = this.#last
+    if (last === '') return true
+    if (!isIdentPart(last.charCodeAt(0))) return '(,=:[!&|?{};+-*%<>~^'.includes(last)
+    return REGEX_AFTER.has(this.#lastWord)
   }
 
   #blankToEol(i: number): boolean {
@@ -467,7 +479,7 @@ export class StplParser {
     const src = this.#src
     this.#stmtStart = false
     if (word === 'end' && this.#isEndKeyword(e)) {
-      this.#cur += '}'
+      this.#append('}')
       if (this.#brace > 0) this.#brace--
       return e
     }
@@ -480,7 +492,7 @@ export class StplParser {
       case 'elif':
       case 'catch': {
         if (word === 'catch' && src[this.#skipBlank(e)] === ':') {
-          this.#cur += '} catch {'
+          this.#append('} catch {')
           this.#stmtStart = true
           return this.#skipBlank(e) + 1
         }
@@ -499,7 +511,7 @@ export class StplParser {
           depth: this.#paren,
           opened: false,
         }
-        this.#cur += word === 'elif' ? 'else if' : word
+        this.#append(word === 'elif' ? 'else if' : word)
         if (word === 'function' && this.#brace === 0) {
           const name = this.#wordAt(this.#skipBlank(e))
           if (name) this.#declared.add(name)
@@ -513,7 +525,7 @@ export class StplParser {
         const j = this.#skipBlank(e)
         if (src[j] === ':') {
           const opens = word === 'try' || word === 'do'
-          this.#cur += opens ? `${word} {` : `} ${word} {`
+          this.#append(opens ? `${word} {` : `} ${word} {`)
           if (opens) this.#brace++
           this.#stmtStart = true
           return j + 1
@@ -528,7 +540,7 @@ export class StplParser {
             depth: this.#paren,
             opened: false,
           }
-          this.#cur += src.slice(k, j + 2)
+          this.#append(src.slice(k, j + 2))
           return j + 2
         }
         break
@@ -549,7 +561,7 @@ export class StplParser {
         }
       }
     }
-    this.#cur += word
+    this.#append(word)
     return e
   }
 
@@ -571,6 +583,9 @@ export class StplParser {
         i = skipString(src, i)
         continue
       }
+      // The head never spans a `;` or a `{` (a brace block); stopping there keeps the
+      // scans of successive heads on one line apart, so the parse stays linear.
+      if ((c === 59 || c === 123) && depth === 0) return -1
       if (c === 40 || c === 91 || c === 123) depth++
       else if (c === 41 || c === 93 || c === 125) {
         if (depth === 0) return -1
@@ -592,7 +607,7 @@ export class StplParser {
     const cond = src.slice(j, i).trim()
     if (!cond) return -1
     this.#noteHelpers(cond)
-    this.#cur += `${continues ? '} ' : ''}${keyword} (${cond}) {`
+    this.#append(`${continues ? '} ' : ''}${keyword} (${cond}) {`)
     if (!continues) this.#brace++
     this.#head = null
     this.#stmtStart = true
@@ -621,12 +636,12 @@ export class StplParser {
         const l = this.#lines[head.lineIdx]!
         this.#lines[head.lineIdx] = l.slice(0, head.col) + '} ' + l.slice(head.col)
       } else {
-        this.#cur = this.#cur.slice(0, head.col) + '} ' + this.#cur.slice(head.col)
+        this.#inserts.push(head.col)
       }
     } else {
       this.#brace++
     }
-    this.#cur += ' {'
+    this.#append(' {')
     this.#stmtStart = true
     return j + 1
   }
@@ -649,7 +664,18 @@ export class StplParser {
   }
 
   #endCodeLine(): void {
-    let code = this.#cur.trimEnd()
+    let code = this.#cur
+    if (this.#inserts.length) {
+      let out = ''
+      let prev = 0
+      for (const col of this.#inserts) {
+        out += code.slice(prev, col) + '} '
+        prev = col
+      }
+      code = out + code.slice(prev)
+      this.#inserts = []
+    }
+    code = code.trimEnd()
     // Python's explicit line joining; JavaScript needs none.
     if (code.endsWith('\\')) code = code.slice(0, -1)
     if (this.#sync.length && this.#paren === 0) {
@@ -660,6 +686,8 @@ export class StplParser {
     const parts = code.split('\n')
     for (let i = 0; i < parts.length; i++) this.#emit(parts[i]!, this.#curLine + i)
     this.#cur = ''
+    this.#last = ''
+    this.#lastWord = ''
     this.#comment = ''
   }
 }
