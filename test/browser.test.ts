@@ -17,6 +17,9 @@ import { listen } from './_helpers.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const hasChromium = existsSync(CHROMIUM)
+if (!hasChromium) {
+  console.warn(`browser.test.ts: skipped, no Chromium at ${CHROMIUM} (apt-get install -y chromium)`)
+}
 // Flags that keep Chromium quiet and offline apart from the app under test; Playwright
 // adds --headless itself for `headless: true`.
 const FLAGS = [
@@ -37,7 +40,10 @@ describe('notes app in Chromium', () => {
   beforeAll(async () => {
     if (!hasChromium) return
     work = mkdtempSync(join(tmpdir(), 'bottle-ts-browser-'))
-    ;({ app } = await makeApp({ dataDir: join(work, 'data'), secret: 'browser secret' }))
+    // As `npm run notes` would be started, with the data directory from the environment.
+    process.env.NOTES_DATA = join(work, 'data')
+    ;({ app } = await makeApp({ secret: 'browser secret' }))
+    delete process.env.NOTES_DATA
     server = await listen(app)
   })
   afterAll(async () => {
@@ -112,6 +118,9 @@ describe('notes app in Chromium', () => {
         ])
         expect(download.suggestedFilename()).toBe('hello.txt')
         expect(readFileSync(await download.path()).equals(bytes)).toBe(true)
+        expect(readFileSync(join(work, 'data', 'uploads', '1', 'hello.txt')).equals(bytes)).toBe(
+          true
+        )
 
         mkdirSync('test-results', { recursive: true })
         await page.goto(`${base}/`)

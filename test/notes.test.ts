@@ -41,12 +41,15 @@ describe('sqlite plugin', () => {
   let plugin: SQLitePlugin
   let app: Bottle
   let client: TestClient
+  let logged: string[]
 
   beforeEach(async () => {
     file = join(tempDir(), 'test.sqlite')
     plugin = await SQLitePlugin.open(file, { schema: SCHEMA })
     app = new Bottle()
     app.install(plugin)
+    logged = []
+    app.logError = (err) => logged.push(err instanceof Error ? err.message : String(err))
     client = new TestClient(app)
   })
   afterEach(() => app.close())
@@ -86,6 +89,7 @@ describe('sqlite plugin', () => {
     const before = readFileSync(file)
     const res = await client.post('/')
     expect(res.status).toBe(500)
+    expect(logged).toEqual(['boom'])
     expect(await values(plugin)).toEqual([])
     expect(readFileSync(file).equals(before)).toBe(true)
   })
@@ -97,6 +101,7 @@ describe('sqlite plugin', () => {
       throw new Error('late boom')
     })
     expect((await client.post('/')).status).toBe(500)
+    expect(logged).toEqual(['late boom'])
     expect(await values(plugin)).toEqual([])
   })
 
@@ -149,6 +154,7 @@ describe('sqlite plugin', () => {
     expect(seen).toEqual({ plain: false, skipped: false, asks: true })
     // A route that reads the connection without asking for it fails loudly.
     expect((await client.get('/reads')).status).toBe(500)
+    expect(logged).toEqual(['No SQLite connection in the route arguments: add { sqlite: true }'])
   })
 
   it('runs concurrent transactions one after another, so none is lost', async () => {
@@ -169,6 +175,7 @@ describe('sqlite plugin', () => {
   it('refuses a route whose wildcard has the connection keyword as its name', async () => {
     app.get('/x/<db>', { sqlite: true }, () => 'never')
     expect((await client.get('/x/1')).status).toBe(500)
+    expect(logged).toEqual(['Route /x/<db> has a wildcard named db'])
   })
 
   it('hands the connection under a custom keyword', async () => {
