@@ -266,8 +266,9 @@ export class Router<T = Route> {
     this.#patterns.set(patternKey, entry)
     let node: Node | undefined = this.#dynamic.get(method)
     if (!node) this.#dynamic.set(method, (node = new Node()))
-    // Literal leading segments (each ending in `/`) index the rule in the trie.
-    const segments = literalPrefix.split('/')
+    // Literal leading segments (each ending in `/`) index the rule in the trie; rules
+    // without a leading slash (only reachable through `match`) stay at the root.
+    const segments = literalPrefix.startsWith('/') ? literalPrefix.split('/') : ['']
     segments.pop()
     for (const seg of segments.slice(1)) {
       let child: Node | undefined = node.children.get(seg)

@@ -54,6 +54,7 @@ describe('Router: old :name syntax', () => {
     assertMatches(r, ':test/', 'test/', { test: 'test' })
     assertMatches(r, '/:test/', '/test/', { test: 'test' })
     assertMatches(r, ':test', 'test', { test: 'test' })
+    assertMatches(r, 'a/b/:c', 'a/b/c', { c: 'c' })
   })
 
   it('drops anonymous wildcards from the arguments', () => {
