@@ -106,6 +106,18 @@ describe('Router: <name:filter> syntax', () => {
     expect(status(() => r.match('GET', '/anonfilter/noint'))).toBe(404)
   })
 
+  it('treats regexp characters in the literal parts as text', () => {
+    const r = router()
+    r.add('/file/<name>.txt', 'GET', 'txt')
+    r.add('/a+b/<x>', 'GET', 'plus')
+    r.add('/(c)/[d]/<x>', 'GET', 'brackets')
+    expect(r.match('GET', '/file/readme.txt').args).toEqual({ name: 'readme' })
+    expect(status(() => r.match('GET', '/file/readmeXtxt'))).toBe(404)
+    expect(r.match('GET', '/a+b/1').target).toBe('plus')
+    expect(status(() => r.match('GET', '/aab/1'))).toBe(404)
+    expect(r.match('GET', '/(c)/[d]/1').target).toBe('brackets')
+  })
+
   it('matches non-ASCII text in a wildcard', () => {
     assertMatches(router(), '/uni/<x>', '/uni/瓶', { x: '瓶' })
   })
