@@ -349,7 +349,53 @@ export function readBody(
   if (mediaType(contentType) === 'multipart/form-data') {
     return readMultipart(req, limits, contentType)
   }
+  // Most bodies are small and declare their length: collect them without stream machinery.
+  if (declared !== undefined && Number(declared) <= limits.memfileMax) {
+    return readSmall(req, limits, contentType)
+  }
   return readRaw(req, limits, contentType)
+}
+
+/** Reads a body whose declared length fits in memory (Node's parser holds it to that length). */
+function readSmall(
+  req: IncomingMessage,
+  limits: BodyLimits,
+  contentType: string
+): Promise<RequestBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const detach = (): void => {
+      req.off('data', onData)
+      req.off('end', onEnd)
+      req.off('close', onClose)
+      req.off('error', onError)
+    }
+    const fail = (err: HTTPError): void => {
+      detach()
+      req.resume()
+      reject(err)
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => {
+      detach()
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+      resolve(new RequestBody(new SpooledFile(data), contentType, null, limits.maxFields))
+    }
+    const onClose = (): void => {
+      if (!req.complete)
+        fail(badRequest('The client closed the connection before the body was complete'))
+    }
+    const onError = (err: Error): void =>
+      fail(badRequest(`Error reading the request body: ${err.message}`, err))
+    req.on('data', onData)
+    req.on('end', onEnd)
+    req.on('close', onClose)
+    req.on('error', onError)
+  })
 }
 
 function sent100(res: ServerResponse): boolean {
