@@ -118,7 +118,17 @@ export class SQLitePlugin implements Plugin {
   }
 
   #commit(): void {
-    this.#db.exec('COMMIT')
+    try {
+      this.#db.exec('COMMIT')
+    } catch (err) {
+      // A failed COMMIT may leave the transaction open, and the next BEGIN would fail.
+      try {
+        this.#db.exec('ROLLBACK')
+      } catch {
+        // Already rolled back by SQLite.
+      }
+      throw err
+    }
     this.#persist()
   }
 
