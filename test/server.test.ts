@@ -27,6 +27,7 @@ import {
   cleanup,
   fetchText,
   has,
+  load,
   makeCertificate,
   serve,
   signal,
@@ -269,6 +270,29 @@ describe('graceful shutdown', () => {
     expect(code).toBe(0)
     expect(elapsed).toBeLessThan(4000)
     expect(proc.stderr).toContain('Shutting down (SIGTERM)')
+  })
+
+  it('on SIGTERM under continuous load answers every request that reached the app', async () => {
+    const { proc, address } = await serve({ port: 0 })
+    const url = `http://127.0.0.1:${(address as AddressInfo).port}/slow?ms=30`
+    let stop = false
+    const running = load(
+      () => url,
+      8,
+      () => stop
+    )
+    await sleep(400)
+    signal(proc, 'SIGTERM')
+    const { code } = await proc.exited
+    stop = true
+    const result = await running
+    const seen = Number(/SEEN (\d+)/.exec(proc.stdout)?.[1])
+    // Every request the app saw was answered. The only failures are connections the kernel
+    // had queued but the process never accepted, reset or refused when the listener closed.
+    expect(result.ok).toBe(seen)
+    expect(result.ok).toBeGreaterThan(10)
+    expect(result.errors.filter((e) => !/ECONNREFUSED|ECONNRESET/.test(e))).toEqual([])
+    expect(code).toBe(0)
   })
 
   it('exits at once on a second signal while a request hangs', async () => {
