@@ -654,8 +654,11 @@ export class StplParser {
     j = this.#skipBlank(j + 1)
     const q = src[j]
     if (q !== '"' && q !== "'") return
-    const end = src.indexOf(q, j + 1)
-    if (end === -1) return
+    // Only a short name on this line: a bounded look keeps the parse linear.
+    let end = j + 1
+    const limit = Math.min(src.length, j + 257)
+    while (end < limit && src[end] !== q && src[end] !== '\n') end++
+    if (src[end] !== q) return
     const name = src.slice(j + 1, end)
     if (isBindable(name) && !HELPER_SET.has(name)) {
       this.#assigned.add(name)
