@@ -178,6 +178,15 @@ describe('sqlite plugin', () => {
     expect(logged).toEqual(['Route /x/<db> has a wildcard named db'])
   })
 
+  it('refuses a second sqlite plugin on the same keyword, allows one on another', async () => {
+    const same = await SQLitePlugin.open(null)
+    expect(() => app.install(same)).toThrow('Found another sqlite plugin with the keyword db')
+    expect(app.plugins.filter((p) => p instanceof SQLitePlugin)).toEqual([plugin])
+    const other = await SQLitePlugin.open(null, { keyword: 'other' })
+    expect(app.install(other)).toBe(other)
+    same.close()
+  })
+
   it('hands the connection under a custom keyword', async () => {
     const custom = await SQLitePlugin.open(null, { keyword: 'conn', schema: SCHEMA })
     const other = new Bottle()

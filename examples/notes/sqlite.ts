@@ -13,7 +13,15 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import initSqlJs, { type Database } from 'sql.js'
-import { HTTPError, HTTPResponse, type Callback, type Plugin, type Route } from 'bottle-ts'
+import {
+  HTTPError,
+  HTTPResponse,
+  PluginError,
+  type Bottle,
+  type Callback,
+  type Plugin,
+  type Route,
+} from 'bottle-ts'
 
 /** Options of `SQLitePlugin.open`. */
 export interface SQLitePluginOptions {
@@ -76,6 +84,15 @@ export class SQLitePlugin implements Plugin {
   /** Runs `fn` outside any request, in a transaction of its own (for set-up and tests). */
   transaction<T>(fn: (db: Database) => T | Promise<T>): Promise<T> {
     return this.#serial(() => this.#inTransaction(() => fn(this.#db)))
+  }
+
+  /** Refuses a second sqlite plugin on the same keyword, as bottle-sqlite does. */
+  setup(app: Bottle): void {
+    for (const other of app.plugins) {
+      if (other instanceof SQLitePlugin && other.keyword === this.keyword) {
+        throw new PluginError(`Found another sqlite plugin with the keyword ${this.keyword}`)
+      }
+    }
   }
 
   /** Wraps the callbacks of routes whose `sqlite` option is true; others stay untouched. */
