@@ -43,6 +43,23 @@ describe('Context locals outside a request', () => {
   })
 })
 
+describe('Context locals with pipelined requests on one connection', () => {
+  it('answers in order, each with its own request, when a later one finishes first', async () => {
+    const app = new Bottle()
+    app.get('/<ms:int>', async ({ ms }) => {
+      await sleep(ms)
+      return `${request.path}=${request.getHeader('x-n')};`
+    })
+    const req = (path: string, n: number, last = false): string =>
+      `GET ${path} HTTP/1.1\r\nHost: x\r\nX-N: ${n}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`
+    const raw = (
+      await new TestClient(app).raw(req('/30', 1) + req('/1', 2) + req('/10', 3, true))
+    ).toString('latin1')
+    const bodies = raw.match(/\/\d+=\d;/g)
+    expect(bodies).toEqual(['/30=1;', '/1=2;', '/10=3;'])
+  })
+})
+
 describeMatrix('Context locals in requests', (client) => {
   it('request and response are bound inside a callback', async () => {
     const app = new Bottle()
