@@ -316,6 +316,16 @@ describe('SimpleTemplate: code lines and blocks', () => {
     expect(tpl.code.lines[0]).toContain('"...\\n"')
   })
 
+  it('consumes whole code lines and keeps text whitespace as Bottle does', () => {
+    // Expected outputs checked against Bottle's own SimpleTemplate.
+    expect(render('  %  if (x):\n    A {{x}}\n  % end\nZ', { x: 1 })).toBe('    A 1\nZ')
+    expect(render('pre\n%if (x):\n\n%end\npost', { x: 1 })).toBe('pre\n\npost')
+    expect(render('a\n\n%x = 1\n\nb{{x}}\n')).toBe('a\n\n\nb1\n')
+    expect(render('   <%  x = 5  %>   \n{{x}}')).toBe('5')
+    expect(render('%  \n{{1}}')).toBe('1')
+    expect(render('%if (x):\nin\\\\\n%end\nout', { x: 1 })).toBe('inout')
+  })
+
   it('handles Windows line breaks', () => {
     expect(render('%v+=1\r\n{{v}}\r\n', { v: 5 })).toBe('6\r\n')
     const test = [1, 2, 3]
