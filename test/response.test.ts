@@ -225,6 +225,9 @@ describe('BaseResponse: typed header properties', () => {
     rs.expires = 42
     expect(rs.getHeader('Expires')).toBe('Thu, 01 Jan 1970 00:00:42 GMT')
     expect(rs.expires!.getTime()).toBe(42000)
+    expect(() => (rs.expires = new Date('not a date'))).toThrow(/Not a valid date/)
+    expect(() => (rs.expires = Number.NaN)).toThrow(/Not a valid date/)
+    expect(rs.getHeader('Expires')).toBe('Thu, 01 Jan 1970 00:00:42 GMT')
   })
 })
 

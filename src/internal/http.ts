@@ -48,6 +48,8 @@ export function checkHeaderName(name: string): string {
 export function httpDate(value: Date | number | string): string {
   if (typeof value === 'string') return value
   const date = typeof value === 'number' ? new Date(value * 1000) : value
+  // 'Invalid Date' is no HTTP date: refuse it here rather than send it.
+  if (Number.isNaN(date.getTime())) throw new RangeError(`Not a valid date: ${String(value)}`)
   return date.toUTCString()
 }
 
