@@ -109,6 +109,8 @@ export function mountCallback(
       res.once('finish', () => finish(HANDLED))
       res.once('close', () => finish(HANDLED))
       req.url = shifted + (query ? `?${query}` : '')
+      // Node handlers expect Node to have answered Expect: 100-continue already.
+      if (/^100-continue$/i.test(req.headers.expect ?? '') && !res.headersSent) res.writeContinue()
       const next = (err?: unknown): void => {
         // Drop the interceptor (an own property) so this app writes its own answer.
         delete (res as { writeHead?: unknown }).writeHead

@@ -4,6 +4,7 @@ import {
   HTTPResponse,
   JSONPlugin,
   request,
+  type RouteArgs,
   type Callback,
   type Plugin,
   type Route,

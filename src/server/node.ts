@@ -110,8 +110,12 @@ export class NodeServer extends ServerAdapter {
   }
 
   run(handler: RequestHandler): Promise<AddressInfo | string> {
-    const server = this.createServer(this.#tracker.wrap(handler))
+    const wrapped = this.#tracker.wrap(handler)
+    const server = this.createServer(wrapped)
     this.server = server
+    // Expect: 100-continue reaches the app, which sends the 100 only once it accepts the
+    // body (src/body.ts), so an oversized upload is refused before the client sends it.
+    server.on('checkContinue', wrapped)
     // Requests arrive on the TLS socket, not on the TCP socket beneath it.
     const event = this.scheme === 'https' ? 'secureConnection' : 'connection'
     server.on(event, (socket: Socket) => this.#tracker.track(socket))

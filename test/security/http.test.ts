@@ -161,6 +161,35 @@ describe('oversized requests', () => {
   })
 })
 
+describe('Expect: 100-continue', () => {
+  it('refuses an oversized declared body with 413 before any 100 Continue', async () => {
+    const answer = await raw(
+      'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 50000000\r\n\r\n'
+    )
+    expect(answer).not.toContain('100 Continue')
+    expect(statusOf(answer)).toBe(413)
+    await stillServing()
+  })
+
+  it('sends 100 Continue once the body is accepted, then the answer', async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      let text = ''
+      socket.on('data', (c: Buffer) => {
+        text += c.toString('latin1')
+        if (text.includes('100 Continue') && !text.includes('hello')) socket.write('hello')
+        if (text.endsWith('hello')) socket.end()
+      })
+      socket.on('close', () => resolve(text))
+      socket.write(
+        'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n'
+      )
+    })
+    expect(answer.startsWith('HTTP/1.1 100 Continue')).toBe(true)
+    expect(answer).toMatch(/HTTP\/1\.1 200 OK[\s\S]*hello$/)
+  })
+})
+
 describe('path edge cases', () => {
   it.each([
     ['/%', 400],
