@@ -149,6 +149,7 @@ const lines = [
   ),
   '',
   `RSS after ${TOTAL.toLocaleString('en-US')} / after ${STEP.toLocaleString('en-US')}: ${ratio.toFixed(3)} (goal ≤ 1.10) ${ratio <= 1.1 ? 'met' : 'NOT met'}`,
+  '',
   `Heap used after a full GC, same points: ${heapRatio.toFixed(3)} (near 1.00: no leak; RSS growth beyond it is V8 and allocator sizing)`,
 ]
 const md = lines.join('\n') + '\n'
