@@ -30,7 +30,14 @@ import { BaseRequest } from './request.js'
 import { BaseResponse } from './response.js'
 import { Route, Router } from './router.js'
 import { ConfigDict } from './structures.js'
-import type { Callback, Handler, PluginLike, RouteOptions, RouteParams } from './types.js'
+import type {
+  Callback,
+  Handler,
+  PluginLike,
+  RouteOptions,
+  RouteParams,
+  UrlParams,
+} from './types.js'
 
 /** Options of `new Bottle()`; any other key is stored in `app.config`. */
 export interface BottleOptions {
@@ -302,9 +309,9 @@ export class Bottle {
    * Builds the URL of a named route: wildcards from `params`, leftover params and `query`
    * as the query string, prefixed with the current mount point.
    */
-  getUrl(
-    name: string,
-    params: Record<string, unknown> = {},
+  getUrl<N extends string>(
+    name: N,
+    params: UrlParams<N> = {} as UrlParams<N>,
     query: Record<string, unknown> = {}
   ): string {
     // Inside a request to this app the mount point is known; otherwise this app is the root.

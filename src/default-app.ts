@@ -7,7 +7,7 @@
  */
 import { Bottle, type ErrorHandler, type HookName, type NodeHandler } from './app.js'
 import { isMethodContext, recordRoute } from './decorators.js'
-import type { Handler, PluginLike, RouteOptions, RouteParams } from './types.js'
+import type { Handler, PluginLike, RouteOptions, RouteParams, UrlParams } from './types.js'
 
 const stack: Bottle[] = []
 
@@ -132,9 +132,9 @@ export function mount(prefix: string, target: Bottle | NodeHandler, options?: Ro
 }
 
 /** `getUrl()` on the default app (Bottle's module-level `url`). */
-export function url(
-  name: string,
-  params?: Record<string, unknown>,
+export function url<N extends string>(
+  name: N,
+  params?: UrlParams<N>,
   query?: Record<string, unknown>
 ): string {
   return defaultApp().getUrl(name, params, query)

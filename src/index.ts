@@ -136,5 +136,7 @@ export type {
   RouteArgs,
   RouteOptions,
   RouteParams,
+  RouteNames,
   SkipEntry,
+  UrlParams,
 } from './types.js'

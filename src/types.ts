@@ -103,3 +103,18 @@ type SingleRouteParams<Rule extends string> = string extends Rule
         ? { [K in OldName<Name>]: string }
         : // eslint-disable-next-line @typescript-eslint/no-empty-object-type
           {}
+
+/**
+ * Named routes and their rules, for typed URL building. Declare yours through
+ * declaration merging and `app.getUrl('user', { id: 1 })` checks the parameters:
+ * `declare module 'bottle-ts' { interface RouteNames { user: '/user/<id:int>' } }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface RouteNames {}
+
+/** The parameters `getUrl` needs for a declared route name (any other name: a record). */
+export type UrlParams<N extends string> = N extends keyof RouteNames
+  ? RouteNames[N] extends string
+    ? RouteParams<RouteNames[N]> & Record<string, unknown>
+    : Record<string, unknown>
+  : Record<string, unknown>

@@ -1,5 +1,11 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import { Bottle, get, type RouteParams } from 'bottle-ts'
+import { Bottle, get, url, type RouteParams } from 'bottle-ts'
+
+declare module 'bottle-ts' {
+  interface RouteNames {
+    'typed-user': '/user/<id:int>/<name>'
+  }
+}
 
 describe('route params inferred from Bottle rules', () => {
   it('reads names and filters', () => {
@@ -40,5 +46,20 @@ describe('route params inferred from Bottle rules', () => {
     get('/z/<n:int>', ({ n }) => {
       expectTypeOf(n).toEqualTypeOf<number>()
     })
+  })
+})
+
+describe('getUrl typed by declared route names', () => {
+  it('checks the parameters of a declared name and leaves other names open', () => {
+    const app = new Bottle()
+    app.getUrl('typed-user', { id: 1, name: 'ada' })
+    app.getUrl('typed-user', { id: 1, name: 'ada', extra: 'query' })
+    // @ts-expect-error id must be a number
+    app.getUrl('typed-user', { id: 'x', name: 'ada' })
+    // @ts-expect-error name is required
+    app.getUrl('typed-user', { id: 1 })
+    app.getUrl('anything', { whatever: true })
+    url('typed-user', { id: 2, name: 'b' })
+    expectTypeOf(app.getUrl('anything')).toEqualTypeOf<string>()
   })
 })
