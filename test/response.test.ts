@@ -157,6 +157,14 @@ describe('BaseResponse: headers', () => {
     }
   })
 
+  it('refuses other control characters than tab in values, naming them', () => {
+    const r = new BaseResponse()
+    expect(() => r.setHeader('X-Test', 'a\u0001b')).toThrow(/U\+0001/)
+    expect(() => r.addHeader('X-Test', 'a\u007fb')).toThrow(/U\+007F/)
+    r.setHeader('X-Tab', 'a\tb')
+    expect(r.getHeader('x-tab')).toBe('a\tb')
+  })
+
   it('refuses header names that are not tokens', () => {
     const r = new BaseResponse()
     expect(() => r.setHeader('Bad Name', 'x')).toThrow()
@@ -408,6 +416,23 @@ describeMatrix('Response on the wire', (client) => {
       expect(res.status, path).toBe(500)
       expect(res.header('x-injected'), path).toBeUndefined()
     }
+  })
+
+  it('a header Node refuses to send, set past the setters, is a bare 500 and the server lives on', async () => {
+    const app = new Bottle()
+    app.logError = () => {}
+    app.get('/bad', () => {
+      // HeaderDict refuses CR, LF and NUL only; Node refuses the other control characters.
+      response.headers.append('X-Test', 'a\u0001b')
+      return 'never sent'
+    })
+    app.get('/ok', () => 'fine')
+    const c = client(app)
+    const res = await c.get('/bad')
+    expect(res.status).toBe(500)
+    expect(res.text()).toBe('Internal Server Error')
+    expect(res.header('content-type')).toBe('text/plain; charset=UTF-8')
+    expect((await c.get('/ok')).text()).toBe('fine')
   })
 
   it('non-ASCII header values go out as UTF-8 bytes, as Bottle sends them', async () => {

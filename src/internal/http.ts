@@ -17,11 +17,23 @@ export function statusLineFor(code: number): string {
 }
 
 const BAD_HEADER_CHARS = /[\r\n\0]/
+// Node refuses these too, but only when the head is written; refusing them at the setter
+// names the header instead of failing the whole response later.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS = /[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]/
 
-/** Header values and status lines must never carry CR, LF or NUL (response splitting). */
+/**
+ * Header values and status lines must never carry CR, LF or NUL (response splitting), nor
+ * other control characters than tab (which Node would refuse to send).
+ */
 export function checkHeaderValue(name: string, value: string): string {
   if (BAD_HEADER_CHARS.test(value)) {
     throw new TypeError(`Header value of "${name}" must not contain CR, LF or NUL characters`)
+  }
+  const control = CONTROL_CHARS.exec(value)
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')
+    throw new TypeError(`Header value of "${name}" must not contain control character U+${code}`)
   }
   return value
 }
