@@ -71,8 +71,14 @@ type WildcardParam<W extends string> = W extends `:${string}`
 
 type Merge<T> = { [K in keyof T]: T[K] }
 
-/** The name of an old-syntax wildcard: `id` of `:id#[0-9]+#`. */
-type OldName<N extends string> = N extends `${infer Name}#${string}` ? Name : N
+/** The name of an old-syntax wildcard: `id` of `:id#[0-9]+#`, `name` of `:name.json`. */
+type OldName<N extends string> = N extends `${infer Name}#${string}`
+  ? OldName<Name>
+  : N extends `${infer Name}.${string}`
+    ? OldName<Name>
+    : N extends `${infer Name}-${string}`
+      ? OldName<Name>
+      : N
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (
   x: infer I

@@ -20,6 +20,7 @@ describe('route params inferred from Bottle rules', () => {
     expectTypeOf<RouteParams<'/plain'>>().toEqualTypeOf<{}>()
     expectTypeOf<RouteParams<'/old/:name/x'>>().toEqualTypeOf<{ name: string }>()
     expectTypeOf<RouteParams<'/old/:id#[0-9]+#'>>().toEqualTypeOf<{ id: string }>()
+    expectTypeOf<RouteParams<'/file/:name.json'>>().toEqualTypeOf<{ name: string }>()
   })
 
   it('gives anonymous wildcards no key', () => {
