@@ -552,7 +552,7 @@ describeMatrix('Router through the app', (client) => {
     const app = new Bottle()
     app.get('/api/:version/users/:id', ({ version, id }) => `${version}:${id}`)
     // RouteParams<> reads ':name.json' as a key 'name.json'; the runtime key is 'name'.
-    app.get('/file/:name.json', (args) => `json ${(args as unknown as { name: string }).name}`)
+    app.get('/file/:name.json', (args) => `json ${(args).name}`)
     const c = client(app)
     expect((await c.get('/api/v2/users/7')).text()).toBe('v2:7')
     expect((await c.get('/file/report.json')).text()).toBe('json report')
