@@ -551,8 +551,7 @@ describeMatrix('Router through the app', (client) => {
   it('old-style :name rules work through the app', async () => {
     const app = new Bottle()
     app.get('/api/:version/users/:id', ({ version, id }) => `${version}:${id}`)
-    // RouteParams<> reads ':name.json' as a key 'name.json'; the runtime key is 'name'.
-    app.get('/file/:name.json', (args) => `json ${(args).name}`)
+    app.get('/file/:name.json', ({ name }) => `json ${name}`)
     const c = client(app)
     expect((await c.get('/api/v2/users/7')).text()).toBe('v2:7')
     expect((await c.get('/file/report.json')).text()).toBe('json report')
