@@ -8,6 +8,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
+import type { BodyLimits } from './body.js'
 
 /** A dictionary that keeps every value of a repeated key; reads return the last one. */
 export class MultiDict<V = string> implements Iterable<string> {
@@ -272,7 +273,7 @@ function checkHeaderText(what: 'name' | 'value', text: string): string {
 }
 
 /** Config keys and their value types; plugins extend it through declaration merging. */
-export interface ConfigKeys {
+export interface ConfigKeys extends BodyLimits {
   /** Catch errors in callbacks and render a 500 page (default `true`). */
   catchall: boolean
   /** Debug mode: stack traces in error pages, templates not cached. */
@@ -281,22 +282,6 @@ export interface ConfigKeys {
   'json.enable': boolean
   /** Extra arguments for `JSON.stringify`: indentation. */
   'json.indent': number | string
-  /** The largest request body read, in bytes. */
-  maxBodySize: number
-  /** Bodies and parts larger than this spool to a temporary file. */
-  memfileMax: number
-  /** Most multipart parts per request (413 beyond). */
-  maxParts: number
-  /** Most form fields per request, multipart or urlencoded (413 beyond). */
-  maxFields: number
-  /** Most uploaded files per request (413 beyond). */
-  maxFiles: number
-  /** Largest form field, in bytes (413 beyond). */
-  maxFieldSize: number
-  /** Largest uploaded file, in bytes (413 beyond). */
-  maxFileSize: number
-  /** Most header lines per multipart part. */
-  maxHeaderPairs: number
   /** Most query-string pairs (400 beyond). */
   maxQueryParams: number
   /** Which `X-Forwarded-*` headers to believe: see `BaseRequest.remoteAddr`. */

@@ -10,8 +10,8 @@ import {
   type IncomingHttpHeaders,
   type Server,
 } from 'node:http'
-import { Duplex } from 'node:stream'
 import type { Bottle } from './app.js'
+import { MemorySocket } from './internal/memory-socket.js'
 
 /** Options of a test request. */
 export interface TestRequestInit {
@@ -89,63 +89,6 @@ function decodeCookie(value: string): string {
   }
 }
 
-/** One end of an in-memory connection; writes appear as reads on the peer. */
-class MemorySocket extends Duplex {
-  peer: MemorySocket | null = null
-  remoteAddress: string
-  remotePort = 54321
-  localAddress = '127.0.0.1'
-  localPort = 80
-  encrypted = false
-
-  constructor(remoteAddress = '127.0.0.1') {
-    super({ allowHalfOpen: false })
-    this.remoteAddress = remoteAddress
-  }
-
-  override _read(): void {}
-
-  override _write(
-    chunk: Buffer,
-    _enc: BufferEncoding,
-    callback: (error?: Error | null) => void
-  ): void {
-    this.peer?.push(chunk)
-    callback()
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.peer?.push(null)
-    callback()
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    const peer = this.peer
-    this.peer = null
-    if (peer && !peer.destroyed) peer.destroy()
-    callback(error)
-  }
-
-  setTimeout(): this {
-    return this
-  }
-  setNoDelay(): this {
-    return this
-  }
-  setKeepAlive(): this {
-    return this
-  }
-  ref(): this {
-    return this
-  }
-  unref(): this {
-    return this
-  }
-  address(): { address: string; family: string; port: number } {
-    return { address: this.localAddress, family: 'IPv4', port: this.localPort }
-  }
-}
-
 /**
  * A client that sends requests to an app in memory, keeping cookies across calls.
  * @example
@@ -191,10 +134,7 @@ export class TestClient {
     const path = init.query
       ? `${url}${url.includes('?') ? '&' : '?'}${encodeForm(init.query)}`
       : url
-    const serverSide = new MemorySocket(init.remoteAddress)
-    const clientSide = new MemorySocket('127.0.0.1')
-    serverSide.peer = clientSide
-    clientSide.peer = serverSide
+    const [serverSide, clientSide] = MemorySocket.pair({ remoteAddress: init.remoteAddress })
     this.#server.emit('connection', serverSide)
     return new Promise((resolve, reject) => {
       const req = httpRequest(
@@ -241,10 +181,7 @@ export class TestClient {
    * everything the server writes until it closes the connection.
    */
   raw(data: string | Buffer, init: { remoteAddress?: string } = {}): Promise<Buffer> {
-    const serverSide = new MemorySocket(init.remoteAddress)
-    const clientSide = new MemorySocket('127.0.0.1')
-    serverSide.peer = clientSide
-    clientSide.peer = serverSide
+    const [serverSide, clientSide] = MemorySocket.pair({ remoteAddress: init.remoteAddress })
     this.#server.emit('connection', serverSide)
     return new Promise((resolve) => {
       const chunks: Buffer[] = []

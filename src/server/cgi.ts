@@ -8,7 +8,8 @@
  * @module
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
-import { Duplex, type Readable, type Writable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
+import { MemorySocket } from '../internal/memory-socket.js'
 import { ServerAdapter, type RequestHandler, type ServerOptions } from './adapter.js'
 
 /** Options of the cgi adapter. */
@@ -19,50 +20,6 @@ export interface CGIServerOptions extends ServerOptions {
   stdin?: Readable
   /** Where the response goes (default `process.stdout`). */
   stdout?: Writable
-}
-
-/** One end of an in-memory connection; writes appear as reads on the peer. */
-class Pipe extends Duplex {
-  peer: Pipe | null = null
-  encrypted: boolean
-  remoteAddress: string
-  remotePort: number
-  constructor(remoteAddress: string, remotePort: number, encrypted: boolean) {
-    super({ allowHalfOpen: false })
-    this.remoteAddress = remoteAddress
-    this.remotePort = remotePort
-    this.encrypted = encrypted
-  }
-  override _read(): void {}
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    this.peer?.push(chunk)
-    cb()
-  }
-  override _final(cb: (e?: Error | null) => void): void {
-    this.peer?.push(null)
-    cb()
-  }
-  override _destroy(error: Error | null, cb: (e?: Error | null) => void): void {
-    const peer = this.peer
-    this.peer = null
-    if (peer && !peer.destroyed) peer.destroy()
-    cb(error)
-  }
-  setTimeout(): this {
-    return this
-  }
-  setNoDelay(): this {
-    return this
-  }
-  setKeepAlive(): this {
-    return this
-  }
-  ref(): this {
-    return this
-  }
-  unref(): this {
-    return this
-  }
 }
 
 /** Request headers from the CGI meta-variables. */
@@ -104,10 +61,11 @@ export class CGIServer extends ServerAdapter {
     if (body) headers['content-length'] = String(body.length)
 
     const https = (env.HTTPS ?? '').toLowerCase() === 'on' || env.REQUEST_SCHEME === 'https'
-    const serverSide = new Pipe(env.REMOTE_ADDR ?? '127.0.0.1', Number(env.REMOTE_PORT) || 0, https)
-    const clientSide = new Pipe('127.0.0.1', 0, false)
-    serverSide.peer = clientSide
-    clientSide.peer = serverSide
+    const [serverSide, clientSide] = MemorySocket.pair({
+      remoteAddress: env.REMOTE_ADDR ?? '127.0.0.1',
+      remotePort: Number(env.REMOTE_PORT) || 0,
+      encrypted: https,
+    })
     createServer(handler).emit('connection', serverSide)
 
     const res = await new Promise<{
