@@ -42,6 +42,9 @@ class Exchange {
   route: string | null = null
   id: string | null = null
   readonly listeners: Listener[] = []
+  /** The response's own `write` and `end`, called by the counting ones. */
+  write: ServerResponse['write'] | null = null
+  end: ServerResponse['end'] | null = null
 
   constructor(ctx: RequestContext) {
     this.ctx = ctx
@@ -71,9 +74,10 @@ class Exchange {
   }
 }
 
-/** Where a request context keeps its exchange: a symbol key, cheaper for the GC than a WeakMap. */
+/** Where a request context and its response keep their exchange: cheaper for the GC than a WeakMap. */
 const EXCHANGE: unique symbol = Symbol('bottle-ts.exchange')
 type Tracked = RequestContext & { [EXCHANGE]?: Exchange }
+type TrackedResponse = ServerResponse & { [EXCHANGE]: Exchange }
 
 /** The exchange of a request context, created (and its response watched) on first use. */
 function track(ctx: RequestContext): Exchange {
@@ -81,28 +85,39 @@ function track(ctx: RequestContext): Exchange {
   if (x !== undefined) return x
   x = new Exchange(ctx)
   ;(ctx as Tracked)[EXCHANGE] = x
-  const res = ctx.res
+  const res = ctx.res as TrackedResponse | undefined
   if (res) {
-    countBytes(res, x)
-    const exchange = x
+    res[EXCHANGE] = x
+    // Shared functions rather than closures: nothing to allocate per request.
+    const plain = res as ServerResponse
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied with the response as `this`
+    x.write = plain.write
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied with the response as `this`
+    x.end = plain.end
+    plain.write = countingWrite as ServerResponse['write']
+    plain.end = countingEnd as ServerResponse['end']
     // `close` follows `finish` on every ServerResponse, and also comes alone on an abort.
-    res.once('close', () => exchange.close(res))
+    res.on('close', onClose)
   }
   return x
 }
 
-/** Counts body bytes by wrapping this one response's `write` and `end` (own properties). */
-function countBytes(res: ServerResponse, x: Exchange): void {
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied with the response as `this`
-  const { write, end } = res
-  res.write = function (this: ServerResponse, ...args: unknown[]): boolean {
-    x.bytes += chunkSize(args[0], args[1])
-    return Reflect.apply(write, this, args) as boolean
-  } as ServerResponse['write']
-  res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    x.bytes += chunkSize(args[0], args[1])
-    return Reflect.apply(end, this, args) as ServerResponse
-  } as ServerResponse['end']
+/** `res.write`, counting body bytes first (an own property of the tracked response). */
+function countingWrite(this: TrackedResponse, ...args: unknown[]): boolean {
+  const x = this[EXCHANGE]
+  x.bytes += chunkSize(args[0], args[1])
+  return Reflect.apply(x.write!, this, args) as boolean
+}
+
+/** `res.end`, counting body bytes first (an own property of the tracked response). */
+function countingEnd(this: TrackedResponse, ...args: unknown[]): ServerResponse {
+  const x = this[EXCHANGE]
+  x.bytes += chunkSize(args[0], args[1])
+  return Reflect.apply(x.end!, this, args) as ServerResponse
+}
+
+function onClose(this: TrackedResponse): void {
+  this[EXCHANGE].close(this)
 }
 
 function chunkSize(chunk: unknown, encoding: unknown): number {
