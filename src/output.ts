@@ -6,7 +6,7 @@
  * the first non-empty chunk; HEAD and 1xx/204/304 responses carry no body.
  * @module
  */
-import type { ServerResponse } from 'node:http'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { FileHandle } from 'node:fs/promises'
 import { TextDecoder } from 'node:util'
 import type { Bottle } from './app.js'
@@ -80,8 +80,11 @@ function writeHead(ctx: RequestContext, res: ServerResponse, length: number | nu
     if (code !== 204 && code !== 304 && code >= 200) list.push('Content-Length', String(length))
   }
   try {
-    // Always our reason phrase: Node's own table says 'unknown' for codes it lacks.
-    res.writeHead(response.statusCode, wireText(response.reason), list)
+    const code = response.statusCode
+    // Our reason phrase when it is custom or Node's table lacks the code ('unknown' there).
+    if (response.hasCustomReason || STATUS_CODES[code] === undefined) {
+      res.writeHead(code, wireText(response.reason), list)
+    } else res.writeHead(code, list)
     return true
   } catch (err) {
     ctx.request.app?.logError(err, ctx.request)
@@ -97,8 +100,9 @@ function writeHead(ctx: RequestContext, res: ServerResponse, length: number | nu
 const UTF8 = /^utf-?8$/i
 
 function sendString(app: Bottle, ctx: RequestContext, res: ServerResponse, text: string): void {
-  const charset = ctx.response.charset
-  if (UTF8.test(charset)) {
+  // Without headers the Content-Type is the default one, whose charset is UTF-8.
+  const charset = ctx.response.hasHeaders ? ctx.response.charset : 'UTF-8'
+  if (charset === 'UTF-8' || UTF8.test(charset)) {
     const length = Buffer.byteLength(text, 'utf8')
     if (!writeHead(ctx, res, length)) return
     // Node sends the head with the first body write in that write's encoding: 'latin1'

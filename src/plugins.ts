@@ -75,6 +75,8 @@ export class JSONPlugin implements Plugin {
       } catch (err) {
         return caught(err)
       }
+      // Strings and other primitives are never JSON: skip the checks.
+      if (typeof out !== 'object' || out === null) return out
       return isThenable(out) ? out.then(cast, caught) : cast(out)
     }
   }
