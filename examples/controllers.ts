@@ -31,4 +31,4 @@ class UserController {
 const app = new Bottle()
 app.controller(new UserController(), '/users')
 
-run(app, { host: '127.0.0.1', port: 8080 })
+run(app, { host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) })

@@ -11,4 +11,4 @@ app.get('/json', () => ({
   agent: request.getHeader('user-agent') ?? null,
 }))
 
-run(app, { host: '127.0.0.1', port: 8080 })
+run(app, { host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) })

@@ -20,4 +20,4 @@ app.mount('/shop', shop)
 // Parent hooks run around both mounted apps:
 app.hook('after_request')(() => response.setHeader('X-Served-By', 'bottle-ts'))
 
-run(app, { host: '127.0.0.1', port: 8080 })
+run(app, { host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) })

@@ -26,4 +26,4 @@ app.get('/boom', () => {
   throw new Error('this becomes a 500, logged and counted as 5xx')
 })
 
-run(app, { host: '127.0.0.1', port: 8080 })
+run(app, { host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) })

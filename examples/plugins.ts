@@ -32,4 +32,4 @@ app.get('/slow', async () => {
 // Per-route skip, by name:
 app.get('/health', { skip: ['timing'] }, () => 'ok')
 
-run(app, { host: '127.0.0.1', port: 8080 })
+run(app, { host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) })

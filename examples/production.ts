@@ -19,7 +19,7 @@ app.get('/health', () => {
 
 app.get('/hello/<name>', ({ name }) => `Hello ${name}! (${request.remoteAddr ?? 'unknown'})`)
 
-const bind = process.env.BIND ?? '127.0.0.1:8080'
+const bind = process.env.BIND ?? `127.0.0.1:${process.env.PORT ?? 8080}`
 const colon = bind.lastIndexOf(':')
 
 run(app, {

@@ -45,4 +45,4 @@ app.get('/sum/<values:ints>', { name: 'sum' }, ({ values }) => {
 app.get('/restricted', () => abort(401, 'Sorry, access denied.'))
 app.get('/moved', () => redirect(app.getUrl('sum', { values: [1, 2, 3] })))
 
-run(app, { host: '127.0.0.1', port: 8080 })
+run(app, { host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) })

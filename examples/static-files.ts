@@ -31,4 +31,4 @@ app.get('/download/<name>', ({ name }) =>
   staticFile(`files/${name}`, PUBLIC, { download: `bottle-ts-${name}` })
 )
 
-run(app, { host: '127.0.0.1', port: 8080 })
+run(app, { host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) })

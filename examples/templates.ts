@@ -34,4 +34,4 @@ app.get('/inline/<word>', ({ word }) =>
   template('<p>{{word}} has {{word.length}} letters</p>', { word })
 )
 
-run(app, { host: '127.0.0.1', port: 8080 })
+run(app, { host: '127.0.0.1', port: Number(process.env.PORT ?? 8080) })
