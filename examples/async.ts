@@ -31,11 +31,11 @@ const db = {
     return this.users.get(id)
   },
   async countUsers(): Promise<number> {
-    await sleep(20)
+    await sleep(100)
     return this.users.size
   },
   async serverTime(): Promise<string> {
-    await sleep(15)
+    await sleep(80)
     return new Date().toISOString()
   },
 }
