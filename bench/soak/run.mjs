@@ -3,7 +3,7 @@
  * 10% hostile requests mixed in, sampling the server's RSS, heap, descriptors and
  * event-loop delay, then a pass/fail verdict:
  *
- *   RSS slope after warm-up < 1 MB/min; heap within +10% of the post-warm-up median;
+ *   RSS slope after warm-up < 1 MB/min; heap after GC within +10% of the post-warm-up median;
  *   descriptors back to baseline; event-loop p99 < 50 ms; no errors or timeouts on the
  *   valid traffic.
  *
@@ -36,6 +36,7 @@ if (!existsSync(join(here, '../../dist/index.js'))) {
 }
 
 const child = fork(join(here, 'app.mjs'), [], {
+  execArgv: ['--expose-gc'],
   env: { ...process.env, SOAK_SAMPLE_MS: String(sampleMs), NODE_ENV: 'production' },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 })
