@@ -12,11 +12,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   checkLimit,
+  checkTempDir,
   DEFAULT_LIMITS,
   hasBody,
   LIMIT_KEYS,
   readBody,
   type BodyLimits,
+  type SpoolLimits,
 } from './body.js'
 import { HTTPError, HTTPResponse, PluginError, RouteBuildError } from './errors.js'
 import { storage, type RequestContext } from './internal/storage.js'
@@ -101,8 +103,8 @@ export class Bottle {
   }
   #before: HookFn[] | null = null
   #afterHooks: HookFn[] | null = null
-  #limits: BodyLimits | null = null
-  #routeLimitCache = new WeakMap<Route, BodyLimits>()
+  #limits: SpoolLimits | null = null
+  #routeLimitCache = new WeakMap<Route, SpoolLimits>()
   readonly #mounts: MountPoint[] = []
 
   /** A new application; `options` become config keys (`catchall`, `autojson`, ...). */
@@ -110,6 +112,7 @@ export class Bottle {
     this.config = new ConfigDict()
     this.config.addChangeListener((key, value) => {
       if (LIMIT_KEYS.includes(key)) checkLimit(key, value)
+      else if (key === 'tempDir' && value !== undefined) checkTempDir(value)
       this.#limits = null
       this.#routeLimitCache = new WeakMap()
       for (const fn of this.#hooks.config) (fn as (k: string, v: unknown) => void)(key, value)
@@ -556,25 +559,34 @@ export class Bottle {
     if (route.method !== 'PROXY' && hasBody(req)) {
       const limits = this.#routeLimits(route)
       const res = ctx.res
-      return readBody(req, limits, { res }).then((body) => {
-        request._body = body
-        // Temporary files live until the response is finished or the connection is gone.
-        if (res) onceClosed(res, () => void body.cleanup())
-        return route.call(args)
-      })
+      return readBody(req, limits, { res }).then(
+        (body) => {
+          request._body = body
+          // Temporary files live until the response is finished or the connection is gone.
+          if (res && body.needsCleanup) onceClosed(res, () => void body.cleanup())
+          return route.call(args)
+        },
+        (err: unknown) => {
+          // A full disk or a bad tempDir is the operator's to fix: log the file-system error.
+          if (err instanceof HTTPError && err.statusCode >= 500) {
+            this.logError(err.exception ?? err, request)
+          }
+          throw err
+        }
+      )
     }
     return route.call(args)
   }
 
-  #routeLimits(route: Route): BodyLimits {
+  #routeLimits(route: Route): SpoolLimits {
     const app = (this.#limits ??= readLimits(this.config))
     // Route config reads through to the app's, so only a route's own keys differ.
-    let own: BodyLimits | undefined = this.#routeLimitCache.get(route)
+    let own: SpoolLimits | undefined = this.#routeLimitCache.get(route)
     if (own === undefined) {
       own = readLimits(route.config)
       this.#routeLimitCache.set(route, own)
     }
-    for (const key of Object.keys(own) as (keyof BodyLimits)[]) {
+    for (const key of Object.keys(own) as (keyof SpoolLimits)[]) {
       if (own[key] !== app[key]) return own
     }
     return app
@@ -739,15 +751,20 @@ function absoluteFormPath(url: string): string {
   }
 }
 
-/** The body limits a config dict sets, defaults filled in; a bad value throws. */
-function readLimits(config: ConfigDict): BodyLimits {
-  const out = { ...DEFAULT_LIMITS }
+/** The body limits and `tempDir` a config dict sets, defaults filled in; a bad value throws. */
+function readLimits(config: ConfigDict): SpoolLimits {
+  const out: SpoolLimits = { ...DEFAULT_LIMITS }
   for (const key of Object.keys(out) as (keyof BodyLimits)[]) {
     const value = config.get(key)
     if (value !== undefined) {
       checkLimit(key, value)
       out[key] = value
     }
+  }
+  const tempDir = config.get('tempDir')
+  if (tempDir !== undefined) {
+    checkTempDir(tempDir)
+    out.tempDir = tempDir
   }
   return out
 }

@@ -12,12 +12,17 @@
  * read. A limit hit is a 413, never a silently truncated value; every busboy throw and
  * `error` event is a 400; a client abort rejects instead of hanging; temporary files
  * are removed on errors, on aborts and (through `RequestBody.cleanup`, called by the
- * app when the response closes) after the response. The caller still decides where an
+ * app when the response closes) after the response. A temporary file that cannot be
+ * written is a server fault, not the client's: a full disk (`ENOSPC`, `EDQUOT`) is a 507
+ * and any other file-system error (missing or unwritable `tempDir`) a 500; both close the
+ * connection, name the cause in `HTTPError.exception` for the app to log, and leave no
+ * file behind. The caller still decides where an
  * upload may be saved: `FileUpload.filename` is sanitised, `rawFilename` is not.
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { unlink } from 'node:fs/promises'
+import { isAbsolute } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import busboy from 'busboy'
@@ -62,6 +67,26 @@ export const DEFAULT_LIMITS: Readonly<BodyLimits> = Object.freeze({
   maxFileSize: Infinity,
   maxHeaderPairs: 2000,
 })
+
+/** Body limits plus where bodies past `memfileMax` are spooled (`tempDir` config key). */
+export type SpoolLimits = BodyLimits & {
+  /** An absolute directory for temporary files; `os.tmpdir()` when unset. */
+  tempDir?: string
+}
+
+/**
+ * Throws a `TypeError` unless `value` is an absolute directory path: a relative one
+ * would move with the working directory, and a NUL byte cannot name a file.
+ */
+export function checkTempDir(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !isAbsolute(value) || value.includes('\0')) {
+    throw new TypeError(
+      `tempDir must be an absolute directory path, got ${
+        typeof value === 'string' ? JSON.stringify(value) : String(value)
+      }`
+    )
+  }
+}
 
 /** The config keys that hold body limits (and the query limit `request.query` uses). */
 export const LIMIT_KEYS: readonly string[] = [...Object.keys(DEFAULT_LIMITS), 'maxQueryParams']
@@ -145,7 +170,11 @@ export class RequestBody {
     this.#contentType = contentType
     this.#parsed = parsed
     this.#maxFields = maxFields
+    this.needsCleanup = this.file.path !== null || parsed !== null
   }
+
+  /** Whether anything may live on disk (a spooled body or uploads) and wants `cleanup()`. */
+  readonly needsCleanup: boolean
 
   /** All the body bytes. */
   get buffer(): Buffer {
@@ -318,6 +347,35 @@ function badRequest(message: string, cause?: unknown): HTTPError {
   return new HTTPError(400, message, cause, undefined, CLOSE)
 }
 
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT'])
+
+/**
+ * The answer to a file-system error while spooling, or `null` when `err` is not one.
+ * The page names the kind of fault only; the path is in `exception`, for the log.
+ */
+function storageError(err: unknown): HTTPError | null {
+  const e = err as NodeJS.ErrnoException | null
+  if (!(e instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string') {
+    return null
+  }
+  if (NO_SPACE.has(e.code)) {
+    return new HTTPError(
+      507,
+      'Insufficient Storage: no space left to store the request body',
+      err,
+      undefined,
+      CLOSE
+    )
+  }
+  return new HTTPError(
+    500,
+    'Internal Server Error: the request body could not be stored',
+    err,
+    undefined,
+    CLOSE
+  )
+}
+
 /** Options of `readBody` beyond the limits. */
 export interface ReadBodyOptions {
   /** The response, for `100 Continue` once the body is accepted. */
@@ -328,11 +386,12 @@ const CONTINUE = /^100-continue$/i
 
 /**
  * Reads the whole body within `limits` into a `RequestBody`. Rejects with an HTTPError
- * (400 malformed or aborted, 413 over a limit) after removing any temporary file.
+ * (400 malformed or aborted, 413 over a limit, 507 disk full, 500 other storage fault)
+ * after removing any temporary file.
  */
 export function readBody(
   req: IncomingMessage,
-  limits: BodyLimits,
+  limits: SpoolLimits,
   options: ReadBodyOptions = {}
 ): Promise<RequestBody> {
   const contentType = req.headers['content-type'] ?? ''
@@ -359,7 +418,7 @@ export function readBody(
 /** Reads a body whose declared length fits in memory (Node's parser holds it to that length). */
 function readSmall(
   req: IncomingMessage,
-  limits: BodyLimits,
+  limits: SpoolLimits,
   contentType: string
 ): Promise<RequestBody> {
   return new Promise((resolve, reject) => {
@@ -447,7 +506,11 @@ function feed(
   const onReqError = (err: Error): void =>
     fail(badRequest(`Error reading the request body: ${err.message}`, err))
   const onSinkError = (err: Error): void => {
-    fail(err instanceof HTTPError ? err : badRequest(`Malformed request body: ${err.message}`, err))
+    fail(
+      err instanceof HTTPError
+        ? err
+        : (storageError(err) ?? badRequest(`Malformed request body: ${err.message}`, err))
+    )
   }
   const onFinish = (): void => {
     if (!failed) {
@@ -476,11 +539,11 @@ function feed(
 
 function readRaw(
   req: IncomingMessage,
-  limits: BodyLimits,
+  limits: SpoolLimits,
   contentType: string
 ): Promise<RequestBody> {
   const temps: string[] = []
-  const spool = new Spool(limits.memfileMax, (p) => temps.push(p))
+  const spool = new Spool(limits.memfileMax, (p) => temps.push(p), limits.tempDir)
   const { done } = feed(req, spool, limits.maxBodySize, () => {
     spool.destroy()
   })
@@ -508,7 +571,7 @@ const BAD_FILENAME = /[\r\n\0]/
 
 function readMultipart(
   req: IncomingMessage,
-  limits: BodyLimits,
+  limits: SpoolLimits,
   contentType: string
 ): Promise<RequestBody> {
   let bb: busboy.Busboy
@@ -571,7 +634,7 @@ function readMultipart(
       stream.resume()
       return fail(badRequest('Multipart filename contains CR, LF or NUL'))
     }
-    const spool = new Spool(limits.memfileMax, (p) => temps.push(p))
+    const spool = new Spool(limits.memfileMax, (p) => temps.push(p), limits.tempDir)
     spools.push(spool)
     stream.on('limit', () => {
       fail(tooLarge(`Uploaded file "${name}" too large (limit ${limits.maxFileSize} bytes)`))
@@ -586,7 +649,10 @@ function readMultipart(
           return new FileUpload(spool.result(), name, raw, headers)
         },
         (err: unknown) => {
-          fail(badRequest(`Error receiving upload "${name}": ${(err as Error).message}`, err))
+          fail(
+            storageError(err) ??
+              badRequest(`Error receiving upload "${name}": ${(err as Error).message}`, err)
+          )
           return null
         }
       )

@@ -4,10 +4,13 @@
  * temporary file beyond, with synchronous `read()`/`seek()`; `Spool` is the writable
  * side that body.ts streams request bytes into; `FileUpload` wraps one uploaded file.
  *
- * Security: temporary files are created exclusively (`wx`) with mode 0600 under
- * `os.tmpdir()` and removed by `RequestBody.cleanup()` (called when the response
- * closes); a spool destroyed mid-write waits for the write before closing its
- * descriptor, so an aborted upload leaks neither a file nor a descriptor.
+ * Security: temporary files are created exclusively (`wx`) with mode 0600 in the
+ * `tempDir` config directory (`os.tmpdir()`, which honours `TMPDIR`, when unset) and
+ * removed by `RequestBody.cleanup()` (called when the response closes); a spool
+ * destroyed mid-write waits for the write before closing its descriptor, so an aborted
+ * upload leaks neither a file nor a descriptor. A failed open or write (full disk,
+ * missing directory) closes the descriptor, and the path was reported before the open,
+ * so body.ts removes the half-written file before answering.
  * @module
  */
 import { randomBytes } from 'node:crypto'
@@ -31,11 +34,8 @@ import { HeaderDict } from './structures.js'
 
 let tempCounter = 0
 
-function tempPath(): string {
-  return join(
-    tmpdir(),
-    `bottle-ts-${process.pid}-${++tempCounter}-${randomBytes(6).toString('hex')}`
-  )
+function tempPath(dir: string): string {
+  return join(dir, `bottle-ts-${process.pid}-${++tempCounter}-${randomBytes(6).toString('hex')}`)
 }
 
 /**
@@ -159,11 +159,14 @@ export class Spool extends Writable {
   #path: string | null = null
   #inflight: Promise<void> | null = null
   readonly #track: (path: string) => void
+  readonly #dir: string
 
-  constructor(threshold: number, track: (path: string) => void) {
+  /** Spools past `threshold` bytes into a new file in `dir`, reporting its path to `track`. */
+  constructor(threshold: number, track: (path: string) => void, dir: string = tmpdir()) {
     super({ highWaterMark: 1024 * 1024 })
     this.#threshold = threshold
     this.#track = track
+    this.#dir = dir
   }
 
   get size(): number {
@@ -190,7 +193,7 @@ export class Spool extends Writable {
 
   async #toDisk(buffers: Buffer[]): Promise<void> {
     if (this.#path === null) {
-      const path = tempPath()
+      const path = tempPath(this.#dir)
       this.#path = path
       this.#track(path)
       // 'wx': never follow or reuse an existing file; 0o600: other users cannot read uploads.
