@@ -282,6 +282,8 @@ export interface ConfigKeys extends BodyLimits {
   'json.enable': boolean
   /** Extra arguments for `JSON.stringify`: indentation. */
   'json.indent': number | string
+  /** Where bodies and uploads past `memfileMax` spool (an absolute path; `os.tmpdir()` by default). */
+  tempDir: string
   /** Most query-string pairs (400 beyond). */
   maxQueryParams: number
   /** Which `X-Forwarded-*` headers to believe: see `BaseRequest.remoteAddr`. */
