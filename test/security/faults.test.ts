@@ -204,7 +204,7 @@ describe('the tempDir config key', () => {
   it('refuses a relative path, an empty string, a NUL byte and a non-string when set', () => {
     const app = new Bottle()
     for (const bad of ['tmp', '', '/tmp/a\0b', 42, null]) {
-      expect(() => app.config.set('tempDir', bad)).toThrow(/tempDir must be an absolute/)
+      expect(() => app.config.set('tempDir', bad as string)).toThrow(/tempDir must be an absolute/)
     }
     expect(() => new Bottle({ tempDir: './up' })).toThrow(TypeError)
   })
