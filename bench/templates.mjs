@@ -52,7 +52,7 @@ function newestMtime(dir) {
 const DIST_INDEX = join(ROOT, 'dist', 'index.js')
 if (!existsSync(DIST_INDEX) || statSync(DIST_INDEX).mtimeMs < newestMtime(join(ROOT, 'src'))) {
   console.error('dist/ is missing or older than src/: npm run build')
-  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' })
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] })
 }
 const { template, SimpleTemplate, TEMPLATE_PATH } = await import('../dist/index.js')
 
@@ -177,6 +177,8 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
 for (const engine of ENGINES) {
   measure(engine.render, WARMUP_MS)
   engine.samples = []
@@ -201,9 +203,8 @@ const rows = ENGINES.map((e) => ({
 }))
 const best = Math.max(...rows.map((r) => r.median))
 const fmt = (n) => Math.round(n).toLocaleString('en-US')
-const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
 console.log(
-  `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} · ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load avg ${load} · Node ${process.version}`
+  `${startedAt} · ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), load avg ${load} at start · Node ${process.version}`
 )
 console.log(
   `Page: layout + include + 100 escaped rows (${rows[0].bytes} bytes) · ${ROUNDS} rounds of ${DURATION_MS} ms after ${WARMUP_MS} ms warm-up each\n`
