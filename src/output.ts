@@ -33,7 +33,13 @@ export function writeOutput(
   if (isThenable(out)) {
     return Promise.resolve(out).then(
       (v) => writeOutput(app, ctx, res, app._resolve(ctx, v)),
-      (err: unknown) => writeOutput(app, ctx, res, app._resolve(ctx, app._internalError(ctx, err)))
+      (err: unknown) =>
+        writeOutput(
+          app,
+          ctx,
+          res,
+          app._resolve(ctx, keepHookHeaders(ctx, app._internalError(ctx, err)))
+        )
     )
   }
   // Readable streams are async iterables: they share the iterable path and its rules.
@@ -51,6 +57,22 @@ export function writeOutput(
   }
   const error = new HTTPError(500, `Unsupported response type: ${typeof out}`)
   return writeOutput(app, ctx, res, app._resolve(ctx, error))
+}
+
+/**
+ * An error raised while the body is produced comes after the after_request hooks ran:
+ * keep the headers they set (CORS and the like, Bottle #1125) on the error response,
+ * except the ones that describe the body that failed.
+ */
+function keepHookHeaders(ctx: RequestContext, error: HTTPError): HTTPError {
+  const response = ctx.response
+  if (!response.hasHeaders) return error
+  for (const [name, value] of response.headers.allitems()) {
+    const lower = name.toLowerCase()
+    if (lower === 'content-type' || lower === 'content-length' || error.hasHeader(name)) continue
+    error.addHeader(name, value)
+  }
+  return error
 }
 
 function isFileHandle(value: unknown): value is FileHandle {
@@ -256,7 +278,7 @@ async function sendIterable(
     let error: HTTPResponse
     if (err instanceof HTTPResponse) error = err
     else {
-      error = app._internalError(ctx, err)
+      error = keepHookHeaders(ctx, app._internalError(ctx, err))
       // Bottle's message for an error raised before the first chunk.
       error.body = 'Unhandled exception'
     }

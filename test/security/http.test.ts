@@ -323,6 +323,25 @@ describe('faults', () => {
     await stillServing()
   })
 
+  it('a stream failing before its first chunk is a 500 that keeps the after_request headers', async () => {
+    const app = new Bottle()
+    app.logError = () => {}
+    app.hook('after_request')(() => response.setHeader('Access-Control-Allow-Origin', '*'))
+    app.get('/gen', function* () {
+      response.setHeader('Content-Type', 'text/plain')
+      throw new Error('before the first chunk')
+    })
+    app.get('/async', () => Promise.reject(new Error('rejected')))
+    const { TestClient } = await import('bottle-ts/testing')
+    const client = new TestClient(app)
+    for (const path of ['/gen', '/async']) {
+      const res = await client.get(path)
+      expect(res.status).toBe(500)
+      expect(res.header('access-control-allow-origin')).toBe('*')
+      expect(res.header('content-type')).toContain('text/html')
+    }
+  })
+
   it('faults in hooks, plugins and error handlers are 500s, and the server keeps serving', async () => {
     const app = new Bottle()
     app.logError = () => {}
