@@ -14,7 +14,7 @@ export {
 } from './app.js'
 export { Router, Route, encodeQuery, type RouteFilter, type RouteMatch } from './router.js'
 // Request / response bound to the current request
-export { request, response, current } from './context.js'
+export { request, response, current, type RequestContext } from './context.js'
 export { BaseRequest, pathShift, type GetCookieOptions, type UrlParts } from './request.js'
 export {
   BaseResponse,
