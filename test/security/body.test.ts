@@ -7,7 +7,7 @@
 import { once } from 'node:events'
 import { readdirSync } from 'node:fs'
 import { createServer, request as httpRequest, type Server } from 'node:http'
-import { Duplex } from 'node:stream'
+import { MemorySocket } from '../../src/internal/memory-socket.js'
 import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -622,32 +622,6 @@ describe('oversized parts over a real socket', () => {
   })
 })
 
-/** One end of an in-memory connection; what it writes the peer reads. */
-class Pipe extends Duplex {
-  peer: Pipe | null = null
-  remoteAddress = '127.0.0.1'
-  override _read(): void {}
-  override _write(chunk: Buffer, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.peer?.push(chunk)
-    cb()
-  }
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    const peer = this.peer
-    this.peer = null
-    if (peer && !peer.destroyed) peer.destroy()
-    cb(err)
-  }
-  setTimeout(): this {
-    return this
-  }
-  setNoDelay(): this {
-    return this
-  }
-  setKeepAlive(): this {
-    return this
-  }
-}
-
 describe('client aborts mid-upload (in-process, no socket)', () => {
   it('a connection dropped mid-file releases the handler, the spool and the descriptor', async () => {
     const statuses: number[] = []
@@ -661,10 +635,7 @@ describe('client aborts mid-upload (in-process, no socket)', () => {
     const server = createServer(app.handler)
     const fds = openFds()
     const before = tempFiles().length
-    const client = new Pipe()
-    const side = new Pipe()
-    client.peer = side
-    side.peer = client
+    const [side, client] = MemorySocket.pair()
     server.emit('connection', side)
     client.write(
       'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=foo\r\n' +
