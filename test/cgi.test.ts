@@ -16,6 +16,7 @@ import {
   start,
   tempDir,
   type Proc,
+  untilAnswering,
 } from './fixtures/apps/process.js'
 
 /** Runs one CGI request in-process and returns what the adapter wrote to stdout. */
@@ -128,17 +129,7 @@ describe.skipIf(noLighttpd)(
       )
       host = start('lighttpd', ['-D', '-f', conf])
       url = `http://127.0.0.1:${port}/app.cgi`
-      const deadline = Date.now() + 10_000
-      for (;;) {
-        try {
-          await fetchText(`http://127.0.0.1:${port}/`)
-          break
-        } catch (err) {
-          if (Date.now() > deadline)
-            throw new Error(`lighttpd did not start: ${host.stderr}`, { cause: err })
-          await sleep(100)
-        }
-      }
+      await untilAnswering(host, `http://127.0.0.1:${port}/`, 10_000)
     })
 
     afterAll(async () => {

@@ -15,11 +15,11 @@ import {
   freePort,
   ROOT,
   signal,
-  sleep,
   startNode,
   tempDir,
   type Proc,
   type Reply,
+  untilAnswering,
 } from './fixtures/apps/process.js'
 
 afterAll(cleanup)
@@ -326,28 +326,6 @@ function release(): void {
   const next = waiting.shift()
   if (next) next()
   else free++
-}
-
-/** Polls `url` until the server answers at all (any status), or fails with its output. */
-async function untilAnswering(proc: Proc, url: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null)
-      throw new Error(`exited before answering; stderr: ${proc.stderr}`)
-    try {
-      await fetchText(url, { timeoutMs: 2_000 })
-      return
-    } catch (err) {
-      if (Date.now() > deadline)
-        throw new Error(
-          `no answer from ${url}: ${(err as Error).message}; stderr: ${proc.stderr}`,
-          {
-            cause: err,
-          }
-        )
-      await sleep(100)
-    }
-  }
 }
 
 /** Resolves with `promise`, or rejects after `ms` naming what did not happen. */

@@ -12,6 +12,7 @@ import {
   start,
   tempDir,
   type Proc,
+  untilAnswering,
 } from './fixtures/apps/process.js'
 
 const noNginx = !has('nginx')
@@ -93,17 +94,7 @@ describe.skipIf(noNginx)('nginx in front of bottle-ts on Unix sockets', { timeou
       'daemon off;',
     ])
     url = `http://127.0.0.1:${port}`
-    const deadline = Date.now() + 10_000
-    for (;;) {
-      try {
-        await fetchText(`${url}/name`)
-        break
-      } catch (err) {
-        if (Date.now() > deadline)
-          throw new Error(`nginx did not start: ${nginx.stderr}`, { cause: err })
-        await sleep(100)
-      }
-    }
+    await untilAnswering(nginx, `${url}/name`, 10_000)
   })
 
   afterAll(async () => {
