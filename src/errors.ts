@@ -118,8 +118,3 @@ export function redirect(url: string, code?: number): never {
   res.setHeader('Location', location)
   throw res
 }
-
-/** Whether `value` is an `HTTPResponse` (including `HTTPError`). */
-export function isHTTPResponse(value: unknown): value is HTTPResponse {
-  return value instanceof HTTPResponse
-}

@@ -12,7 +12,7 @@ import { emptyBody, type FileUpload, type RequestBody } from './body.js'
 import { cookieDecode } from './cookies.js'
 import { BottleException, HTTPError } from './errors.js'
 import { compileTrust, forwardedChain, trustsPeer, type TrustFn } from './internal/proxy.js'
-import { decodeSafe, parseQuery, quotePath } from './internal/url.js'
+import { parseQuery, quotePath } from './internal/url.js'
 import type { Route } from './router.js'
 import { FormsDict, HeaderDict, type MultiDict } from './structures.js'
 
@@ -33,7 +33,8 @@ export interface UrlParts {
   fragment: string
 }
 
-const trustCache = new WeakMap<object, TrustFn>()
+// Compiled per config and recompiled when the setting changes.
+const trustCache = new WeakMap<object, { setting: unknown; fn: TrustFn }>()
 
 /** The request being handled: method, path, headers, query, cookies, body and more. */
 export class BaseRequest {
@@ -244,8 +245,11 @@ export class BaseRequest {
   #trust(): TrustFn {
     const config = this.app?.config
     if (!config) return compileTrust(undefined)
-    let fn = trustCache.get(config)
-    if (!fn) trustCache.set(config, (fn = compileTrust(config.get('trustProxy'))))
+    const setting = config.get('trustProxy')
+    const cached = trustCache.get(config)
+    if (cached && cached.setting === setting) return cached.fn
+    const fn = compileTrust(setting)
+    trustCache.set(config, { setting, fn })
     return fn
   }
 
@@ -385,6 +389,3 @@ export function pathShift(scriptName: string, pathInfo: string, shift = 1): [str
   if (pathInfo.endsWith('/') && pathList.length) newPath += '/'
   return ['/' + scriptList.join('/'), newPath]
 }
-
-/** Decodes a query-string component the way `request.query` does. */
-export const unquote: (text: string) => string = (text) => decodeSafe(text, true)

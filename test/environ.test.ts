@@ -295,6 +295,13 @@ describe('BaseRequest: remote address and trusted proxies', () => {
     expect(make({}, new Bottle()).remoteRoute).toEqual(['127.0.0.1'])
   })
 
+  it('follows a trustProxy setting changed after the first request', () => {
+    const app = new Bottle()
+    expect(make({ headers: xff }, app).remoteAddr).toBe('127.0.0.1')
+    app.config.set('trustProxy', true)
+    expect(make({ headers: xff }, app).remoteAddr).toBe('1.2.3.4')
+  })
+
   it('trustProxy: true believes the whole chain, as Bottle does', () => {
     expect(route(true)).toEqual(['1.2.3.4', '2.3.4.5', '3.4.5.6', '127.0.0.1'])
     expect(make({ headers: xff }, new Bottle({ trustProxy: true })).remoteAddr).toBe('1.2.3.4')
