@@ -7,6 +7,7 @@
  * @module
  */
 import { STATUS_CODES, type ServerResponse } from 'node:http'
+import * as fs from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { TextDecoder } from 'node:util'
 import type { Bottle } from './app.js'
@@ -15,6 +16,7 @@ import { htmlEscape, pyRepr, wireText } from './internal/http.js'
 import type { RequestContext } from './internal/storage.js'
 import { HANDLED } from './mount.js'
 import { isThenable } from './plugins.js'
+import { FileBody, rememberFile } from './static.js'
 
 /** Writes the resolved output of a request; a Promise when it streams. */
 export function writeOutput(
@@ -42,6 +44,7 @@ export function writeOutput(
         )
     )
   }
+  if (out instanceof FileBody) return sendFile(app, ctx, res, out)
   // Readable streams are async iterables: they share the iterable path and its rules.
   if (isFileHandle(out)) return sendIterable(app, ctx, res, out.createReadStream())
   if (typeof out === 'object') {
@@ -339,6 +342,119 @@ async function sendIterable(
     // corks the socket until the next tick, so let what was written go out first.
     setImmediate(() => res.destroy())
   }
+}
+
+/** Files up to this size go out with the head in one write after a single read. */
+const SMALL_FILE = 64 * 1024
+/** Larger files are piped in chunks of this size. */
+const FILE_CHUNK = 64 * 1024
+
+function ignore(): void {}
+
+/**
+ * Sends a `staticFile` body. The file is opened only now (a response that is never sent
+ * holds no descriptor) and a failure to open still becomes a proper error response;
+ * small files are read whole, larger ones piped with the socket's backpressure.
+ */
+function sendFile(
+  app: Bottle,
+  ctx: RequestContext,
+  res: ServerResponse,
+  body: FileBody
+): Promise<void> | void {
+  if (noBody(ctx)) {
+    if (writeHead(ctx, res, null)) res.end()
+    return
+  }
+  return body.open().then(
+    (fd) => {
+      // The client may have gone while the file was opened.
+      if (res.destroyed) return fs.close(fd, ignore)
+      if (body.length <= SMALL_FILE) return sendSmallFile(app, ctx, res, body, fd)
+      return pipeFile(app, ctx, res, body, fd)
+    },
+    (err: unknown) => {
+      const error =
+        err instanceof HTTPResponse ? err : keepHookHeaders(ctx, app._internalError(ctx, err))
+      return writeOutput(app, ctx, res, app._resolve(ctx, error))
+    }
+  )
+}
+
+function sendSmallFile(
+  app: Bottle,
+  ctx: RequestContext,
+  res: ServerResponse,
+  body: FileBody,
+  fd: number
+): Promise<void> {
+  const data = Buffer.allocUnsafe(body.length)
+  return new Promise<void>((resolve) => {
+    const fill = (offset: number): void => {
+      fs.read(fd, data, offset, body.length - offset, body.start + offset, (err, n) => {
+        if (!err && n > 0 && offset + n < body.length) return fill(offset + n)
+        fs.close(fd, ignore)
+        if (!err && offset + n === body.length) {
+          const ticket = body.cacheAs
+          if (ticket && body.start === 0 && body.length === ticket.stats.size) {
+            rememberFile(body.path, ticket, data)
+          }
+          if (writeHead(ctx, res, null)) res.end(data)
+          return resolve()
+        }
+        // Nothing is sent yet, so a failed or short read is still an honest 500.
+        const problem = err ?? new Error(`File shrank while being sent: ${body.path}`)
+        const error = keepHookHeaders(ctx, app._internalError(ctx, problem))
+        resolve(writeOutput(app, ctx, res, app._resolve(ctx, error)))
+      })
+    }
+    fill(0)
+  })
+}
+
+function pipeFile(
+  app: Bottle,
+  ctx: RequestContext,
+  res: ServerResponse,
+  body: FileBody,
+  fd: number
+): Promise<void> {
+  if (!writeHead(ctx, res, null)) {
+    fs.close(fd, ignore)
+    return Promise.resolve()
+  }
+  const { path, start, length } = body
+  const stream = fs.createReadStream(path, {
+    fd,
+    start,
+    end: start + length - 1,
+    highWaterMark: FILE_CHUNK,
+  })
+  return new Promise<void>((resolve) => {
+    // Headers are gone: cutting the connection is the only honest signal of a failure.
+    // Node corks the socket until the next tick, so what was written goes out first.
+    const fail = (err: unknown): void => {
+      app.logError(err, ctx.request)
+      stream.destroy()
+      setImmediate(() => res.destroy())
+      resolve()
+    }
+    res.once('close', () => {
+      // The descriptor is closed with the stream, also when the client went away.
+      if (!res.writableFinished) stream.destroy()
+      resolve()
+    })
+    stream.once('error', fail)
+    stream.once('end', () => {
+      // A file that shrank mid-response must not end as if complete.
+      if (stream.bytesRead < length) fail(new Error(`File shrank while being sent: ${path}`))
+      else {
+        res.end()
+        resolve()
+      }
+    })
+    stream.pipe(res, { end: false })
+  })
 }
 
 /** The default error page (Bottle's ERROR_PAGE_TEMPLATE), with details only in debug mode. */

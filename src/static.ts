@@ -33,6 +33,8 @@ declare module './structures.js' {
     'staticFile.offload': StaticFileOffload | false
     /** The internal location (nginx) or directory (Apache) the offload header points into. */
     'staticFile.offloadPrefix': string
+    /** Bytes of small files kept in memory between requests (default 8 MiB); `0` turns it off. */
+    'staticFile.cacheSize': number
   }
 }
 
@@ -109,11 +111,15 @@ export async function staticFile(
   const name = String(filename)
   const checked = checkName(name, options.dotfiles ?? 'ignore')
   if (checked) return checked
-  let rootReal: string
+  const base = resolve(root)
+  let rootReal = base
   let real: string
   let stats: Stats
   try {
-    ;[rootReal, real, stats] = await lookup3(resolve(root), join(resolve(root), name))
+    ;[real, stats] = await lookup2(join(base, name))
+    // A canonical path lexically below the root proves the root canonical too, so its own
+    // realpath is only needed when the root goes through a symlink (a `current` release).
+    if (!inside(real, base)) rootReal = await realpathOf(base)
   } catch (err) {
     return fsError(err)
   }
@@ -192,10 +198,103 @@ export async function staticFile(
     res.body = ''
     return res
   }
-  // Streamed at every size: one read into a Buffer measured slower per request, even for
-  // 20-byte files, and a stream opens the file only once the response is really sent.
-  res.body = new FileBody(real, range.start, length)
+  const budget = cacheBudget(ctx?.request.app?.config.get('staticFile.cacheSize'))
+  const cached = budget > 0 ? fromCache(real, stats) : null
+  if (cached) {
+    res.body = cached.subarray(range.start, range.end + 1)
+    return res
+  }
+  // The file is opened only once the response is really sent (output.ts).
+  const cacheAs = cacheable(stats, budget) ? { stats, budget } : undefined
+  res.body = new FileBody(real, range.start, length, cacheAs)
   return res
+}
+
+function cacheBudget(value: unknown): number {
+  if (value === undefined) return DEFAULT_CACHE_SIZE
+  const n = typeof value === 'string' ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new BottleException(
+      `Config 'staticFile.cacheSize' must be a whole number of bytes >= 0, not ${JSON.stringify(value)}`,
+      'BOTTLE_CONFIG'
+    )
+  }
+  return n
+}
+
+/** Files up to this size may be kept in memory between requests. */
+const CACHED_FILE_MAX = 64 * 1024
+const DEFAULT_CACHE_SIZE = 8 * 1024 * 1024
+/** Files changed this recently may still be being written: never cached. */
+const SETTLE_MS = 2000
+
+interface CacheEntry {
+  data: Buffer
+  stats: Stats
+}
+
+/** What output.ts needs to keep a file it read whole. */
+export interface CacheTicket {
+  /** The stats the file was checked under. */
+  stats: Stats
+  /** The byte budget of the app that served it. */
+  budget: number
+}
+
+// Keyed by the resolved path; a Map iterates in insertion order, which makes it an LRU.
+const cache = new Map<string, CacheEntry>()
+let cacheBytes = 0
+
+/** The same file as `a`: same inode, size and change times (a chmod changes ctime). */
+function sameFile(a: Stats, b: Stats): boolean {
+  return (
+    a.ino === b.ino &&
+    a.dev === b.dev &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs
+  )
+}
+
+function cacheable(stats: Stats, budget: number): boolean {
+  return (
+    stats.size <= CACHED_FILE_MAX &&
+    stats.size <= budget &&
+    Date.now() - Math.max(stats.mtimeMs, stats.ctimeMs) > SETTLE_MS
+  )
+}
+
+/**
+ * The cached bytes of a small file, when this request's `stat` shows the very file they
+ * were read from; otherwise the entry is dropped. The path is still resolved and checked
+ * against the root on every request: only the open and read are saved.
+ */
+function fromCache(real: string, stats: Stats): Buffer | null {
+  const entry = cache.get(real)
+  if (!entry) return null
+  cache.delete(real)
+  if (!sameFile(entry.stats, stats)) {
+    cacheBytes -= entry.data.length
+    return null
+  }
+  cache.set(real, entry)
+  return entry.data
+}
+
+/** Keeps a whole small file read by output.ts, evicting the least recently used. */
+export function rememberFile(path: string, { stats, budget }: CacheTicket, data: Buffer): void {
+  const old = cache.get(path)
+  if (old) {
+    cache.delete(path)
+    cacheBytes -= old.data.length
+  }
+  cacheBytes += data.length
+  cache.set(path, { data, stats })
+  for (const [key, entry] of cache) {
+    if (cacheBytes <= budget) break
+    cache.delete(key)
+    cacheBytes -= entry.data.length
+  }
 }
 
 /** Whether `path` is the root or below `root + sep` (never a sibling sharing the prefix). */
@@ -327,34 +426,32 @@ function encodeSegment(segment: string): string {
 }
 
 // Callbacks rather than fs/promises: measured at about a third less CPU per call.
-/** Resolves the root and the file and stats the file, the three lookups in parallel. */
-function lookup3(root: string, full: string): Promise<[string, string, Stats]> {
+/** Resolves the file and stats it, the two lookups in parallel. */
+function lookup2(full: string): Promise<[string, Stats]> {
   return new Promise((resolve, reject) => {
-    const out: [string, string, Stats | null] = ['', '', null]
-    let left = 3
+    let real: string | null = null
+    let stats: Stats | null = null
     let failed = false
-    const done = (err: NodeJS.ErrnoException | null): boolean => {
-      if (failed) return false
-      if (err) {
-        failed = true
-        reject(err)
-        return false
-      }
-      if (--left === 0) resolve(out as [string, string, Stats])
-      return true
+    const fail = (err: NodeJS.ErrnoException): void => {
+      if (!failed) reject(err)
+      failed = true
     }
-    fs.realpath.native(root, (err, path) => {
-      out[0] = path
-      done(err)
-    })
     fs.realpath.native(full, (err, path) => {
-      out[1] = path
-      done(err)
+      if (err) return fail(err)
+      real = path
+      if (stats) resolve([real, stats])
     })
-    fs.stat(full, (err, stats) => {
-      out[2] = stats
-      done(err)
+    fs.stat(full, (err, result) => {
+      if (err) return fail(err)
+      stats = result
+      if (real !== null) resolve([real, stats])
     })
+  })
+}
+
+function realpathOf(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    fs.realpath.native(path, (err, real) => (err ? reject(err) : resolve(real)))
   })
 }
 
@@ -370,12 +467,33 @@ export class FileBody implements AsyncIterable<Buffer> {
   readonly start: number
   /** How many bytes are sent. */
   readonly length: number
+  /** Set when the file may be kept in memory once read whole. */
+  readonly cacheAs: CacheTicket | undefined
 
   /** A range of `length` bytes from `start` of the file at `path`. */
-  constructor(path: string, start: number, length: number) {
+  constructor(path: string, start: number, length: number, cacheAs?: CacheTicket) {
     this.path = path
     this.start = start
     this.length = length
+    this.cacheAs = cacheAs
+  }
+
+  /**
+   * Opens the file for reading, refusing a symlink swapped in since the checks. Rejects
+   * with the `HTTPError` the client should see (403, 404) when the file is gone or
+   * unreadable; nothing is sent yet then, so output.ts renders it as the response.
+   */
+  open(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      fs.open(this.path, OPEN_FLAGS, (err, fd) => {
+        if (!err) return resolve(fd)
+        try {
+          reject(fsError(err))
+        } catch (other) {
+          reject(other)
+        }
+      })
+    })
   }
 
   /**
@@ -388,13 +506,7 @@ export class FileBody implements AsyncIterable<Buffer> {
     let inner: AsyncIterator<Buffer> | null = null
     let sent = 0
     const begin = async (): Promise<AsyncIterator<Buffer>> => {
-      let fd: number
-      try {
-        fd = await openFd(path)
-      } catch (err) {
-        // Nothing is sent yet: output.ts renders this error as the response.
-        throw fsError(err)
-      }
+      const fd = await this.open()
       stream = fs.createReadStream(path, {
         fd,
         start,
@@ -422,10 +534,4 @@ export class FileBody implements AsyncIterable<Buffer> {
       },
     }
   }
-}
-
-function openFd(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    fs.open(path, OPEN_FLAGS, (err, fd) => (err ? reject(err) : resolve(fd)))
-  })
 }

@@ -19,7 +19,7 @@ import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   Bottle,
   HTTPError,
@@ -31,6 +31,7 @@ import {
 import { TestClient } from 'bottle-ts/testing'
 import { describeMatrix, listen } from './_helpers.js'
 import { parseRange } from '../src/internal/range.js'
+import { FileBody } from '../src/static.js'
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/static/', import.meta.url))
 const HELLO = readFileSync(join(FIXTURES, 'hello.txt'))
@@ -152,9 +153,11 @@ describe('staticFile: files and errors', () => {
     expect(res).toBeInstanceOf(HTTPResponse)
     expect(res).not.toBeInstanceOf(HTTPError)
     expect(res.statusCode).toBe(200)
-    // The body is a lazy stream of the file: it opens the file when iterated.
+    // The body is a lazy stream of the file (it opens the file when iterated), or the
+    // bytes themselves once a small file sits in the cache.
     const chunks: Buffer[] = []
-    for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(chunk)
+    if (Buffer.isBuffer(res.body)) chunks.push(res.body)
+    else for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(chunk)
     expect(Buffer.concat(chunks).equals(HELLO)).toBe(true)
   })
 
@@ -587,6 +590,105 @@ describe('staticFile: streaming and descriptors', () => {
       )
     )
     all.forEach((res, i) => expect(res.body.equals(big.subarray(i * 1000))).toBe(true))
+  })
+})
+
+describe('staticFile: the small-file cache', () => {
+  // Files changed in the last two seconds are never cached (they may be mid-write): the
+  // clock moves on instead of the test waiting.
+  const settle = () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.now() + 5000)
+  }
+  afterEach(() => vi.useRealTimers())
+
+  it('serves a settled small file from memory once read, and rereads it when it changes', async () => {
+    const dir = mkdtempSync(join(tmp, 'cache-'))
+    writeFileSync(join(dir, 'a.txt'), 'first version')
+    const client = new TestClient(staticApp(dir))
+    // Fresh files are read from disk every time.
+    expect((await client.get('/static/a.txt')).text()).toBe('first version')
+    expect((await staticFile('a.txt', dir)).body).toBeInstanceOf(FileBody)
+    settle()
+    expect((await client.get('/static/a.txt')).text()).toBe('first version')
+    const hit = await staticFile('a.txt', dir)
+    expect(Buffer.isBuffer(hit.body)).toBe(true)
+    expect(String(hit.body)).toBe('first version')
+    // Same size, new bytes: the changed mtime/ctime in this request's stat drops the entry.
+    writeFileSync(join(dir, 'a.txt'), 'secnd version')
+    expect((await client.get('/static/a.txt')).text()).toBe('secnd version')
+    // A file replaced by another (a new inode) is never answered from the old bytes.
+    writeFileSync(join(dir, 'b.txt'), 'other file!!!')
+    rmSync(join(dir, 'a.txt'))
+    writeFileSync(join(dir, 'a.txt'), 'third version')
+    expect((await client.get('/static/a.txt')).text()).toBe('third version')
+    rmSync(join(dir, 'a.txt'))
+    expect((await client.get('/static/a.txt')).status).toBe(404)
+  })
+
+  it('answers ranges and validators of a cached file like any other', async () => {
+    const dir = mkdtempSync(join(tmp, 'cache-'))
+    writeFileSync(join(dir, 'r.txt'), '0123456789')
+    settle()
+    const client = new TestClient(staticApp(dir))
+    const first = await client.get('/static/r.txt')
+    expect(Buffer.isBuffer((await staticFile('r.txt', dir)).body)).toBe(true)
+    const part = await client.get('/static/r.txt', { headers: { range: 'bytes=2-4' } })
+    expect(part.status).toBe(206)
+    expect(part.text()).toBe('234')
+    expect(part.header('content-range')).toBe('bytes 2-4/10')
+    const again = await client.get('/static/r.txt', {
+      headers: { 'if-none-match': first.header('etag')! },
+    })
+    expect(again.status).toBe(304)
+    expect(again.body.length).toBe(0)
+    const head = await client.head('/static/r.txt')
+    expect(head.header('content-length')).toBe('10')
+    expect(head.body.length).toBe(0)
+  })
+
+  it('keeps nothing with staticFile.cacheSize 0 and evicts the least recently used', async () => {
+    const dir = mkdtempSync(join(tmp, 'cache-'))
+    const a = Buffer.alloc(40 * 1024, 'a')
+    const b = Buffer.alloc(40 * 1024, 'b')
+    writeFileSync(join(dir, 'a.bin'), a)
+    writeFileSync(join(dir, 'b.bin'), b)
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(64 * 1024 + 1))
+    settle()
+    const off = new Bottle()
+    off.config.set('staticFile.cacheSize', 0)
+    const offClient = new TestClient(staticApp(dir, {}, off))
+    expect((await offClient.get('/static/a.bin')).body.equals(a)).toBe(true)
+    off.get('/probe', async () =>
+      (await staticFile('a.bin', dir)).body instanceof FileBody ? 'disk' : 'memory'
+    )
+    expect((await offClient.get('/probe')).text()).toBe('disk')
+
+    // A budget for one of the two files: reading b pushes a out.
+    const small = new Bottle()
+    small.config.set('staticFile.cacheSize', 50 * 1024)
+    small.get('/probe/<name>', async ({ name }) =>
+      (await staticFile(name, dir)).body instanceof FileBody ? 'disk' : 'memory'
+    )
+    const client = new TestClient(staticApp(dir, {}, small))
+    expect((await client.get('/static/a.bin')).body.equals(a)).toBe(true)
+    expect((await client.get('/probe/a.bin')).text()).toBe('memory')
+    expect((await client.get('/static/b.bin')).body.equals(b)).toBe(true)
+    expect((await client.get('/probe/b.bin')).text()).toBe('memory')
+    expect((await client.get('/probe/a.bin')).text()).toBe('disk')
+    // Larger files are always streamed from disk.
+    expect((await client.get('/static/big.bin')).body.length).toBe(64 * 1024 + 1)
+    expect((await client.get('/probe/big.bin')).text()).toBe('disk')
+  })
+
+  it('refuses a staticFile.cacheSize that is not a whole number of bytes', async () => {
+    const app = new Bottle()
+    const logged: unknown[] = []
+    app.logError = (err) => logged.push(err)
+    app.config.set('staticFile.cacheSize', -1)
+    const res = await new TestClient(staticApp(FIXTURES, {}, app)).get('/static/hello.txt')
+    expect(res.status).toBe(500)
+    expect(String(logged[0])).toMatch(/staticFile\.cacheSize.*whole number of bytes/)
   })
 })
 

@@ -68,6 +68,7 @@ function app(options: StaticFileOptions = {}, root?: string): Bottle {
 
 /** Reads a staticFile body (a lazy stream of the file) to text. */
 async function text(res: { body: unknown }): Promise<string> {
+  if (Buffer.isBuffer(res.body)) return res.body.toString()
   const chunks: Buffer[] = []
   for await (const chunk of res.body as AsyncIterable<Buffer>) chunks.push(chunk)
   return Buffer.concat(chunks).toString()
