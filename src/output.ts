@@ -99,11 +99,7 @@ function noBody(ctx: RequestContext): boolean {
  */
 function writeHead(ctx: RequestContext, res: ServerResponse, length: number | null): boolean {
   const response = ctx.response
-  const list = response.headerList()
-  if (length !== null && !response.hasHeader('Content-Length')) {
-    const code = response.statusCode
-    if (code !== 204 && code !== 304 && code >= 200) list.push('Content-Length', String(length))
-  }
+  const list = response._headerList(length)
   try {
     const code = response.statusCode
     // Our reason phrase when it is custom or Node's table lacks the code ('unknown' there).

@@ -54,7 +54,7 @@ export class JSONPlugin implements Plugin {
     const cast = (out: unknown): unknown => {
       if (isJsonValue(out)) {
         const text = dumps(out)
-        current().response.setHeader('Content-Type', 'application/json')
+        current().response._setKnownHeader('Content-Type', 'application/json')
         return text
       }
       if (out instanceof HTTPResponse && isJsonValue(out.body)) {

@@ -12,7 +12,6 @@ import {
   HTTP_CODES,
   httpDate,
   parseDate,
-  wireText,
 } from './internal/http.js'
 import { HeaderDict } from './structures.js'
 
@@ -159,7 +158,15 @@ export class BaseResponse {
 
   /** Sets a header, replacing earlier values. CR, LF and NUL are refused. */
   setHeader(name: string, value: HeaderValue): void {
-    this.headers.replace(checkHeaderName(name), checkHeaderValue(name, String(value)))
+    this.headers._replaceChecked(checkHeaderName(name), checkHeaderValue(name, String(value)))
+  }
+
+  /**
+   * Sets a header from a constant the framework knows to be valid, skipping the checks.
+   * @internal
+   */
+  _setKnownHeader(name: string, value: string): void {
+    this.headers._replaceChecked(name, value)
   }
 
   /** Adds a header value, keeping earlier ones. CR, LF and NUL are refused. */
@@ -206,7 +213,7 @@ export class BaseResponse {
   /** The charset of the Content-Type, `'UTF-8'` when none is given. */
   get charset(): string {
     const type = this.contentType
-    if (type) {
+    if (type && type.includes(';')) {
       const match = /;\s*charset=("?)([^";]+)\1/i.exec(type)
       if (match) return match[2]!
     }
@@ -329,21 +336,26 @@ export class BaseResponse {
    * the default Content-Type and without the headers this status must not carry.
    */
   headerList(): string[] {
+    return this._headerList(null)
+  }
+
+  /**
+   * `headerList()`, plus `Content-Length: length` when `length` is given, no such header
+   * is set and the status may carry one: one pass for the writer of the response.
+   * @internal
+   */
+  _headerList(length: number | null): string[] {
     const out: string[] = []
-    const bad = BAD_HEADERS[this.#code]
-    let hasType = false
-    if (this.#headers) {
-      for (const [name, value] of this.#headers.allitems()) {
-        const lower = name.toLowerCase()
-        if (bad?.has(lower)) continue
-        if (lower === 'content-type') hasType = true
-        out.push(name, wireText(value))
-      }
-    }
-    if (!hasType && !bad?.has('content-type')) {
+    const code = this.#code
+    const bad = BAD_HEADERS[code]
+    const seen = this.#headers ? this.#headers._wire(out, bad) : 0
+    if (!(seen & 1) && !bad) {
       out.push('Content-Type', (this.constructor as typeof BaseResponse).defaultContentType)
     }
     if (this.#cookies) for (const value of this.#cookies.values()) out.push('Set-Cookie', value)
+    if (length !== null && !(seen & 2) && code >= 200 && code !== 204 && code !== 304) {
+      out.push('Content-Length', String(length))
+    }
     return out
   }
 

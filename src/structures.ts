@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { BodyLimits } from './body.js'
+import { wireText } from './internal/http.js'
 
 /** A dictionary that keeps every value of a repeated key; reads return the last one. */
 export class MultiDict<V = string> implements Iterable<string> {
@@ -238,6 +239,35 @@ export class HeaderDict extends MultiDict<string> {
   /** Removes every header named in `names` (Bottle's `filter`). */
   filter(names: Iterable<string>): void {
     for (const name of names) this.delete(name)
+  }
+
+  /**
+   * Replaces every value of a header whose name and value the caller has checked already
+   * (the response's setters do): the hot path of every response.
+   * @internal
+   */
+  _replaceChecked(name: string, value: string): void {
+    const lower = name.toLowerCase()
+    if (!this.#names.has(lower)) this.#names.set(lower, name)
+    this.dict.set(lower, [value])
+  }
+
+  /**
+   * Appends `name, value` for every value to `out` as `res.writeHead` takes them, names
+   * as first spelled, leaving out the lower-case names in `skip`. Returns bit 1 when a
+   * Content-Type was among them and bit 2 for a Content-Length.
+   * @internal
+   */
+  _wire(out: string[], skip: ReadonlySet<string> | undefined): number {
+    let seen = 0
+    for (const [key, values] of this.dict) {
+      if (skip?.has(key)) continue
+      if (key === 'content-type') seen |= 1
+      else if (key === 'content-length') seen |= 2
+      const name = this.#names.get(key) ?? key
+      for (const value of values) out.push(name, wireText(value))
+    }
+    return seen
   }
 
   /** The header name as first spelled. */
