@@ -342,8 +342,12 @@ async function sendIterable(
 
 /** Files up to this size go out with the head in one write after a single read. */
 const SMALL_FILE = 64 * 1024
-/** Larger files are piped in chunks of this size. */
-const FILE_CHUNK = 64 * 1024
+/**
+ * Larger files are piped in chunks of this size: on 10 MiB files, 256 KiB reads measured
+ * about a fifth less CPU per byte than 64 KiB ones (fewer reads and socket writes), while
+ * one download still buffers at most a chunk or two.
+ */
+const FILE_CHUNK = 256 * 1024
 
 function ignore(): void {}
 
