@@ -119,9 +119,12 @@ export class BaseRequest {
     this.#pathInfo = path
   }
 
-  /** `scriptName` and `path` joined: the path as the client sent it, decoded. */
+  /**
+   * `scriptName` and `path` joined and decoded, with `.` and `..` segments resolved as
+   * Bottle's `urljoin` does (`/s/../app.py` is `/app.py`); `path` keeps them as sent.
+   */
   get fullpath(): string {
-    return this.#scriptName + this.path.slice(1)
+    return removeDotSegments(this.#scriptName + this.path.slice(1))
   }
 
   /** The raw query string, without the `?`. */
@@ -364,6 +367,30 @@ function headerText(value: string): string {
   if (!HIGH_BYTES.test(value)) return value
   const utf8 = Buffer.from(value, 'latin1').toString('utf8')
   return utf8.includes('\ufffd') ? value : utf8
+}
+
+/**
+ * RFC 3986 §5.2.4 `remove_dot_segments` for an absolute path: never climbs above `/`.
+ * Differs from Python's `urljoin` on purpose: empty segments (`//`) are kept, and `/../x`
+ * is `/x`, not `x`.
+ */
+function removeDotSegments(path: string): string {
+  // Most paths have no dot segment at all; skip the split for them.
+  if (!/(^|\/)\.\.?(\/|$)/.test(path)) return path
+  const input = path.split('/')
+  const out: string[] = []
+  for (let i = 1; i < input.length; i++) {
+    const seg = input[i]!
+    const last = i === input.length - 1
+    if (seg === '.' || seg === '..') {
+      if (seg === '..' && out.length) out.pop()
+      // A trailing dot segment still names a directory: keep its slash.
+      if (last) out.push('')
+    } else {
+      out.push(seg)
+    }
+  }
+  return '/' + out.join('/')
 }
 
 /** Bottle's `path_shift`: moves segments between the script name and the path. */

@@ -4,13 +4,13 @@
  * rules; and the URL math of redirect(). Ports the request-line, header, URL and
  * redirect parts of Bottle's test_environ.py.
  */
-import { IncomingMessage } from 'node:http'
+import { IncomingMessage, request as httpRequest } from 'node:http'
 import { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { BaseRequest, Bottle, pathShift, redirect, request } from 'bottle-ts'
 import type { TrustProxy } from 'bottle-ts'
 import { TestClient } from 'bottle-ts/testing'
-import { describeMatrix } from './_helpers.js'
+import { describeMatrix, listen } from './_helpers.js'
 
 /** A Node request object as the HTTP parser would build it, without a connection. */
 function fakeReq(init: {
@@ -136,6 +136,36 @@ describe('BaseRequest: URL', () => {
       query: '1=b&c=d',
       fragment: '',
     })
+  })
+
+  it('fullpath and url resolve dot segments as Bottle does; path keeps them', () => {
+    // [path as decoded, fullpath] as Bottle 0.12 answers, except `/../../x` (Bottle: `x`).
+    const cases: [string, string][] = [
+      ['/s/../app.py', '/app.py'],
+      ['/a/./b', '/a/b'],
+      ['/../../x', '/x'],
+      ['/a/b/..', '/a/'],
+      ['/a/b/.', '/a/b/'],
+      ['/a/b/../', '/a/'],
+      ['/..', '/'],
+      ['/.', '/'],
+      ['/./x', '/x'],
+      ['/.../x', '/.../x'],
+      ['/a/.b/..c', '/a/.b/..c'],
+      ['/a/b', '/a/b'],
+    ]
+    for (const [path, full] of cases) {
+      const r = new BaseRequest(fakeReq({ headers: [['Host', 'h']] }), null, path, 'q=1')
+      expect([r.path, r.fullpath, r.url], path).toEqual([path, full, `http://h${full}?q=1`])
+    }
+  })
+
+  it('dot segments resolve across the script name but never above the root', () => {
+    const r = new BaseRequest(fakeReq({ headers: [['Host', 'h']] }), null, '/../../x/./y')
+    r.scriptName = '/app/sub'
+    expect([r.path, r.fullpath, r.url]).toEqual(['/../../x/./y', '/x/y', 'http://h/x/y'])
+    r.pathInfo = '/../z/..'
+    expect(r.fullpath).toBe('/app/')
   })
 
   it('percent-encodes the path but passes the query through', () => {
@@ -374,6 +404,51 @@ describeMatrix('BaseRequest in a request', (client) => {
     app.get('/', () => String(request.remoteAddr))
     const res = await client(app).get('/', { headers: { 'X-Forwarded-For': '6.6.6.6' } })
     expect(res.text()).toMatch(/^(127\.0\.0\.1|::ffff:127\.0\.0\.1)$/)
+  })
+})
+
+describe('BaseRequest: dot segments on the wire', () => {
+  const dotApp = (): Bottle => {
+    const app = new Bottle()
+    app.get('/s/<p:path>', () =>
+      JSON.stringify([request.path, request.urlArgs.p, request.fullpath, request.url])
+    )
+    return app
+  }
+  const expected = (host: string): unknown[] => [
+    '/s/../app.py',
+    '../app.py',
+    '/app.py',
+    `http://${host}/app.py?x=1`,
+  ]
+
+  it('routes on the path as sent, while url and fullpath resolve them (in-process)', async () => {
+    const res = await new TestClient(dotApp()).get('/s/%2e%2e/app.py?x=1', {
+      headers: { Host: 'h' },
+    })
+    expect(JSON.parse(res.text())).toEqual(expected('h'))
+  })
+
+  it('routes on the path as sent, while url and fullpath resolve them (socket)', async () => {
+    // A WHATWG URL would resolve the dots before sending, so the path goes in as given.
+    const server = await listen(dotApp())
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port: server.port, path: '/s/%2e%2e/app.py?x=1', agent: false },
+          (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () => resolve(Buffer.concat(chunks).toString()))
+          }
+        )
+        req.on('error', reject)
+        req.end()
+      })
+      expect(JSON.parse(text)).toEqual(expected(`127.0.0.1:${server.port}`))
+    } finally {
+      await server.close()
+    }
   })
 })
 

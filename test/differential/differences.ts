@@ -287,13 +287,4 @@ export const KNOWN_BUGS: Difference[] = [
     bottleTs: "`contentType` is 'text/plain' (busboy's RFC 7578 default leaks through src/body.ts)",
     why: 'FileUpload.contentType should report the header the client sent',
   },
-  {
-    id: 'bug-fullpath-dot-segments',
-    area: 'static',
-    kind: 'bug',
-    bottle:
-      'request.url and fullpath resolve `..` segments (urljoin), so the error page names `/app.py`',
-    bottleTs: 'keeps the segments as sent (`/s/../app.py`); the status (403) is the same',
-    why: 'undecided: Bottle does it by accident of urljoin; browsers never send dot segments',
-  },
 ]
