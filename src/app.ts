@@ -514,6 +514,16 @@ export class Bottle {
    * mount; `output.ts` writes the result.
    */
   _process(ctx: RequestContext, badPath = false): unknown {
+    return this._processThen(ctx, badPath, identity)
+  }
+
+  /**
+   * `_process`, handing the result to `next` in the same step: an async callback costs one
+   * promise less than chaining `next` on the result (on Node 20 each promise also pays
+   * for AsyncLocalStorage's hooks). `next` must accept a thenable too.
+   * @internal
+   */
+  _processThen(ctx: RequestContext, badPath: boolean, next: (out: unknown) => unknown): unknown {
     let out: unknown
     try {
       out = badPath
@@ -521,13 +531,13 @@ export class Bottle {
         : this.#route(ctx)
       if (isThenable(out))
         return out.then(
-          (v) => this.#afterRoute(ctx, v, false),
-          (e: unknown) => this.#afterRoute(ctx, e, true)
+          (v) => next(this.#afterRoute(ctx, v, false)),
+          (e: unknown) => next(this.#afterRoute(ctx, e, true))
         )
     } catch (err) {
-      return this.#afterRoute(ctx, err, true)
+      return next(this.#afterRoute(ctx, err, true))
     }
-    return this.#afterRoute(ctx, out, false)
+    return next(this.#afterRoute(ctx, out, false))
   }
 
   #route(ctx: RequestContext): unknown {
@@ -727,17 +737,17 @@ function serve(
   res: ServerResponse,
   badPath: boolean
 ): Promise<void> | undefined {
-  let out: unknown
+  let done: unknown
   try {
-    out = app._process(ctx, badPath)
+    done = app._processThen(ctx, badPath, (out) => writeOutput(app, ctx, res, out))
   } catch (err) {
     return Promise.reject(err)
   }
-  if (isThenable(out)) {
-    return Promise.resolve(out).then((v) => writeOutput(app, ctx, res, v))
-  }
-  const done = writeOutput(app, ctx, res, out)
-  return done ?? undefined
+  return (done as Promise<void> | undefined) ?? undefined
+}
+
+function identity(value: unknown): unknown {
+  return value
 }
 
 /** Absolute-form request targets (`GET http://host/path`) route by their path. */
