@@ -11,7 +11,13 @@ import type { Bottle } from './app.js'
 import { emptyBody, type FileUpload, type RequestBody } from './body.js'
 import { cookieDecode } from './cookies.js'
 import { BottleException, HTTPError } from './errors.js'
-import { compileTrust, forwardedChain, trustsPeer, type TrustFn } from './internal/proxy.js'
+import {
+  compileTrust,
+  forwardedChain,
+  isUnixPeer,
+  trustsPeer,
+  type TrustFn,
+} from './internal/proxy.js'
 import { parseQuery, quotePath } from './internal/url.js'
 import type { Route } from './router.js'
 import { FormsDict, HeaderDict, type MultiDict } from './structures.js'
@@ -264,7 +270,8 @@ export class BaseRequest {
     return forwardedChain(
       this.req.socket?.remoteAddress,
       this.getHeader('x-forwarded-for'),
-      this.#trust()
+      this.#trust(),
+      isUnixPeer(this.req.socket)
     )
   }
 
@@ -275,7 +282,8 @@ export class BaseRequest {
 
   /** The URL parts: scheme and host honour `X-Forwarded-Proto/-Host` from trusted proxies. */
   get urlparts(): UrlParts {
-    const trusted = trustsPeer(this.req.socket?.remoteAddress, this.#trust())
+    const socket = this.req.socket
+    const trusted = trustsPeer(socket?.remoteAddress, this.#trust(), isUnixPeer(socket))
     const fwdProto = trusted ? this.getHeader('x-forwarded-proto') : undefined
     const encrypted = (this.req.socket as TLSSocket | undefined)?.encrypted === true
     const scheme = (fwdProto?.split(',')[0]?.trim() || (encrypted ? 'https' : 'http')).toLowerCase()

@@ -4,12 +4,17 @@
  * rules; and the URL math of redirect(). Ports the request-line, header, URL and
  * redirect parts of Bottle's test_environ.py.
  */
-import { IncomingMessage, request as httpRequest } from 'node:http'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { IncomingMessage, createServer, request as httpRequest } from 'node:http'
 import { Socket } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BaseRequest, Bottle, pathShift, redirect, request } from 'bottle-ts'
 import type { TrustProxy } from 'bottle-ts'
 import { TestClient } from 'bottle-ts/testing'
+import { isUnixPeer } from '../src/internal/proxy.js'
 import { describeMatrix, listen } from './_helpers.js'
 
 /** A Node request object as the HTTP parser would build it, without a connection. */
@@ -356,6 +361,88 @@ describe('BaseRequest: remote address and trusted proxies', () => {
     expect(
       () => make({ headers: xff }, new Bottle({ trustProxy: ['not-an-ip'] })).remoteRoute
     ).toThrow(/not-an-ip/)
+  })
+})
+
+describe('BaseRequest: trusted proxies on a Unix socket', () => {
+  let dir = ''
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bottle-ts-unix-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  const ask = async (trustProxy: TrustProxy | undefined, name: string): Promise<unknown> => {
+    const app = new Bottle(trustProxy === undefined ? {} : { trustProxy })
+    app.get('/', () => JSON.stringify([request.remoteRoute, request.remoteAddr, request.url]))
+    const path = join(dir, `${name}.sock`)
+    const server = createServer(app.handler).listen(path)
+    await once(server, 'listening')
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            socketPath: path,
+            path: '/',
+            headers: {
+              Host: 'internal:8080',
+              'X-Forwarded-For': '1.2.3.4, 2.3.4.5',
+              'X-Forwarded-Proto': 'https',
+              'X-Forwarded-Host': 'example.com',
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (c: Buffer) => chunks.push(c))
+            res.on('end', () => resolve(Buffer.concat(chunks).toString()))
+          }
+        )
+        req.on('error', reject)
+        req.end()
+      })
+      return JSON.parse(text)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  }
+
+  it("'loopback' trusts the peer: a Unix socket is local by definition", async () => {
+    expect(await ask('loopback', 'loopback')).toEqual([
+      ['2.3.4.5'],
+      '2.3.4.5',
+      'https://example.com/',
+    ])
+    expect(await ask(['loopback', '2.3.4.0/24'], 'list')).toEqual([
+      ['1.2.3.4', '2.3.4.5'],
+      '1.2.3.4',
+      'https://example.com/',
+    ])
+  })
+
+  it('other settings keep their meaning for a Unix-socket peer', async () => {
+    const untrusted = [[], null, 'http://internal:8080/']
+    expect(await ask(undefined, 'default')).toEqual(untrusted)
+    expect(await ask(['10.0.0.0/8'], 'cidr')).toEqual(untrusted)
+    expect(await ask(true, 'all')).toEqual([
+      ['1.2.3.4', '2.3.4.5'],
+      '1.2.3.4',
+      'https://example.com/',
+    ])
+  })
+
+  it('an address-less socket is local only when its server listens on a path', () => {
+    // An unconnected socket has no address, as one closed before it was read.
+    const socket = (server: unknown, remoteAddress?: string): Socket =>
+      remoteAddress === undefined
+        ? Object.assign(new Socket(), { server })
+        : ({ server, remoteAddress } as unknown as Socket)
+    const on = (address: unknown): unknown => ({ address: () => address })
+    expect(isUnixPeer(socket(on('/run/app.sock')))).toBe(true)
+    expect(isUnixPeer(socket(on({ address: '0.0.0.0', port: 80 })))).toBe(false)
+    expect(isUnixPeer(socket(on(null)))).toBe(false)
+    expect(isUnixPeer(socket(undefined))).toBe(false)
+    expect(isUnixPeer(socket(on('/run/app.sock'), '127.0.0.1'))).toBe(false)
+    expect(isUnixPeer(undefined)).toBe(false)
   })
 })
 

@@ -3,11 +3,14 @@
  * Fastify decide it. Bottle trusts every proxy; that is `trustProxy: true` here.
  * @module
  */
-import { BlockList, isIP } from 'node:net'
+import { BlockList, isIP, type Socket } from 'node:net'
 import type { TrustProxy } from '../structures.js'
 
-/** Decides whether the hop at `addr` (index `hop` from the server) may be believed. */
-export type TrustFn = (addr: string, hop: number) => boolean
+/**
+ * Decides whether the hop at `addr` (index `hop` from the server) may be believed.
+ * `unixPeer` marks settings that trust a peer on a Unix socket (the `loopback` preset).
+ */
+export type TrustFn = ((addr: string, hop: number) => boolean) & { unixPeer?: boolean }
 
 const PRESETS: Record<string, string[]> = {
   loopback: ['127.0.0.1/8', '::1/128'],
@@ -46,7 +49,7 @@ export function compileTrust(setting: TrustProxy | undefined): TrustFn {
       list.addSubnet(addr!, prefix, family)
     }
   }
-  return (addr) => {
+  const fn: TrustFn = (addr) => {
     const type = isIP(addr)
     if (!type) return false
     if (type === 6 && addr.startsWith('::ffff:') && isIP(addr.slice(7)) === 4) {
@@ -54,6 +57,29 @@ export function compileTrust(setting: TrustProxy | undefined): TrustFn {
     }
     return list.check(addr, type === 4 ? 'ipv4' : 'ipv6')
   }
+  // Only local processes can reach a Unix socket, so it is loopback by definition.
+  fn.unixPeer = entries.includes('loopback')
+  return fn
+}
+
+/**
+ * Whether the socket's peer came in over a Unix socket: it has no address, and the server
+ * that accepted it listens on a path.
+ *
+ * Security: a TCP socket closed before its address was read has no address either, so the
+ * absence alone proves nothing; the listening server's address decides. A server that has
+ * stopped listening answers `null`, and its peers are then not trusted as local.
+ */
+export function isUnixPeer(socket: Socket | undefined): boolean {
+  if (!socket || socket.remoteAddress !== undefined) return false
+  // Node sets `server` on every socket a net.Server (and so http/https) accepts.
+  const server = (socket as Socket & { server?: { address?: () => unknown } }).server
+  return typeof server?.address?.() === 'string'
+}
+
+/** Whether the hop may be believed; a Unix-socket peer (hop 0) by the setting's `unixPeer`. */
+function trusts(trust: TrustFn, addr: string, hop: number, unixPeer: boolean): boolean {
+  return hop === 0 && unixPeer && trust.unixPeer === true ? true : trust(addr, hop)
 }
 
 /**
@@ -63,7 +89,8 @@ export function compileTrust(setting: TrustProxy | undefined): TrustFn {
 export function forwardedChain(
   socketAddr: string | undefined,
   xff: string | undefined,
-  trust: TrustFn
+  trust: TrustFn,
+  unixPeer = false
 ): string[] {
   const peer = socketAddr ?? ''
   if (!xff || trust === NEVER) return peer ? [peer] : []
@@ -71,11 +98,12 @@ export function forwardedChain(
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  const chain = [peer]
+  // A Unix-socket peer has no address to list.
+  const chain = peer ? [peer] : []
   // Walk from the nearest hop outwards while the current hop is trusted to report the next.
   let current = peer
   for (let i = 0; i <= hops.length; i++) {
-    if (!trust(current, i)) break
+    if (!trusts(trust, current, i, unixPeer)) break
     const next = hops[hops.length - 1 - i]
     if (next === undefined) break
     chain.unshift(next)
@@ -85,6 +113,10 @@ export function forwardedChain(
 }
 
 /** Whether the immediate peer may set `X-Forwarded-Proto` and `X-Forwarded-Host`. */
-export function trustsPeer(socketAddr: string | undefined, trust: TrustFn): boolean {
-  return trust !== NEVER && trust(socketAddr ?? '', 0)
+export function trustsPeer(
+  socketAddr: string | undefined,
+  trust: TrustFn,
+  unixPeer = false
+): boolean {
+  return trust !== NEVER && trusts(trust, socketAddr ?? '', 0, unixPeer)
 }
