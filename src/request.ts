@@ -15,6 +15,7 @@ import {
   compileTrust,
   forwardedChain,
   isUnixPeer,
+  kScriptName,
   trustsPeer,
   type TrustFn,
 } from './internal/proxy.js'
@@ -80,6 +81,8 @@ export class BaseRequest {
     }
     this.#pathInfo = pathInfo
     this.#rawQuery = rawQuery ?? ''
+    const script = (req as IncomingMessage & { [kScriptName]?: string })[kScriptName]
+    if (script) this.scriptName = script
   }
 
   /** Node's request object (Bottle's `environ` plays this role). */

@@ -85,6 +85,54 @@ describe('cgi adapter (in-process)', () => {
     expect(secure.endsWith('https://s/secure')).toBe(true)
   })
 
+  it('SCRIPT_NAME is the script name, and PATH_INFO the path the app routes on', async () => {
+    const app = new Bottle()
+    app.get('/where/<id>', { name: 'where' }, () =>
+      JSON.stringify([
+        request.scriptName,
+        request.path,
+        request.fullpath,
+        request.url,
+        app.getUrl('where', { id: 'x' }),
+      ])
+    )
+    const out = await cgi(app, {
+      SCRIPT_NAME: '/cgi-bin/app.cgi',
+      PATH_INFO: '/where/7',
+      QUERY_STRING: 'a=1',
+      HTTP_HOST: 'example.org',
+    })
+    expect(out).toMatch(/^Status: 200 OK\r\n/)
+    expect(JSON.parse(out.split('\r\n\r\n')[1]!)).toEqual([
+      '/cgi-bin/app.cgi/',
+      '/where/7',
+      '/cgi-bin/app.cgi/where/7',
+      'http://example.org/cgi-bin/app.cgi/where/7?a=1',
+      '/cgi-bin/app.cgi/where/x',
+    ])
+    // Without SCRIPT_NAME the app is at the root, as before.
+    const root = await cgi(app, { PATH_INFO: '/where/7', HTTP_HOST: 'h' })
+    expect(JSON.parse(root.split('\r\n\r\n')[1]!)).toEqual([
+      '/',
+      '/where/7',
+      '/where/7',
+      'http://h/where/7',
+      '/where/x',
+    ])
+  })
+
+  it('a request with SCRIPT_NAME cannot be routed to paths above it', async () => {
+    const app = new Bottle()
+    app.get('/cgi-bin/app.cgi/secret', () => 'secret')
+    app.get('/<p:path>', () => `path=${request.path}`)
+    const out = await cgi(app, {
+      SCRIPT_NAME: '/cgi-bin/app.cgi',
+      PATH_INFO: '/secret',
+      HTTP_HOST: 'h',
+    })
+    expect(out.endsWith('\r\n\r\npath=/secret')).toBe(true)
+  })
+
   it('answers a missing route with 404', async () => {
     expect(await cgi(sampleApp(), { PATH_INFO: '/nope' })).toMatch(/^Status: 404 Not Found\r\n/)
   })
@@ -174,6 +222,18 @@ describe.skipIf(noLighttpd)(
     it('the app sees the request headers', async () => {
       const res = await fetchText(`${url}/headers`, { headers: { 'user-agent': 'cgi-test' } })
       expect(JSON.parse(res.body)).toEqual({ ua: 'cgi-test', path: '/headers' })
+    })
+
+    it("the host's SCRIPT_NAME is the script name; url and getUrl include it", async () => {
+      const res = await fetchText(`${url}/where/a%20b?q=1`)
+      expect(res.status).toBe(200)
+      const port = new URL(url).port
+      expect(JSON.parse(res.body)).toEqual({
+        scriptName: '/app.cgi/',
+        path: '/where/a b',
+        url: `http://127.0.0.1:${port}/app.cgi/where/a%20b?q=1`,
+        built: '/app.cgi/where/c',
+      })
     })
   }
 )

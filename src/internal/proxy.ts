@@ -18,6 +18,13 @@ const PRESETS: Record<string, string[]> = {
   uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
 }
 
+/**
+ * Set on a Node request by a front end that knows the mount point (the cgi adapter, from
+ * `SCRIPT_NAME`); `BaseRequest` starts its `scriptName` from it. A symbol, so no client
+ * can set it.
+ */
+export const kScriptName = Symbol('bottle-ts.scriptName')
+
 const NEVER: TrustFn = () => false
 const ALWAYS: TrustFn = () => true
 

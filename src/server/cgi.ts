@@ -1,6 +1,6 @@
 /**
  * The cgi adapter (Bottle's `CGIServer`): for hosts where CGI is the only option. One
- * request comes from the CGI environment (`REQUEST_METHOD`, `PATH_INFO`,
+ * request comes from the CGI environment (`REQUEST_METHOD`, `SCRIPT_NAME`, `PATH_INFO`,
  * `QUERY_STRING`, `CONTENT_TYPE`, `CONTENT_LENGTH`, `HTTP_*`) and stdin; the response
  * goes to stdout with a `Status:` line, as RFC 3875 asks. The request is replayed
  * through Node's own HTTP parser over an in-memory connection, so the app runs exactly
@@ -10,6 +10,7 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import type { Readable, Writable } from 'node:stream'
 import { MemorySocket } from '../internal/memory-socket.js'
+import { kScriptName } from '../internal/proxy.js'
 import { ServerAdapter, type RequestHandler, type ServerOptions } from './adapter.js'
 
 /** Options of the cgi adapter. */
@@ -66,7 +67,13 @@ export class CGIServer extends ServerAdapter {
       remotePort: Number(env.REMOTE_PORT) || 0,
       encrypted: https,
     })
-    createServer(handler).emit('connection', serverSide)
+    // The host routed SCRIPT_NAME to this script: it is the mount point, and the request
+    // line carries only PATH_INFO, which the app routes on.
+    const scriptName = env.SCRIPT_NAME ?? ''
+    createServer((req, res) => {
+      if (scriptName) Object.assign(req, { [kScriptName]: scriptName })
+      handler(req, res)
+    }).emit('connection', serverSide)
 
     const res = await new Promise<{
       status: number
