@@ -569,6 +569,53 @@ async function removeAll(paths: string[], ...streams: Writable[]): Promise<void>
 
 const BAD_FILENAME = /[\r\n\0]/
 
+type PartHeaderParser = { cb: (header: Record<string, string[] | undefined>) => void }
+
+/**
+ * Tells whether the part busboy is announcing had a Content-Type header of its own:
+ * busboy 1.6 puts RFC 7578's `text/plain` in `mimeType` when it had none, where Bottle
+ * reports `''`. busboy parses every part's headers with one parser object, installed
+ * through its `_hparser` field, whose callback gets the raw header map and emits 'file'
+ * synchronously. A one-shot accessor on that field wraps the callback the first time,
+ * then steps aside (a plain field again), so the answer is read from busboy's own parse:
+ * no bytes are copied or held, and its parsing, limits and errors are untouched. Where
+ * busboy's internals differ (another version), the answer is `undefined` and busboy's
+ * `mimeType` is kept, as before.
+ */
+function watchPartContentType(bb: busboy.Busboy): () => boolean | undefined {
+  const host = bb as unknown as { _hparser?: unknown }
+  if (!Object.hasOwn(host, '_hparser') || host._hparser !== null) return () => undefined
+  let sent: boolean | undefined
+  let current: unknown = null
+  const plain = (value: unknown): void => {
+    Object.defineProperty(host, '_hparser', {
+      value,
+      writable: true,
+      configurable: true,
+      enumerable: true,
+    })
+  }
+  Object.defineProperty(host, '_hparser', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set: (value: unknown) => {
+      const parser = value as PartHeaderParser | null
+      if (!parser || typeof parser.cb !== 'function') {
+        current = value
+        return
+      }
+      const cb = parser.cb
+      parser.cb = (header) => {
+        sent = header['content-type'] !== undefined
+        cb.call(parser, header)
+      }
+      plain(value)
+    },
+  })
+  return () => sent
+}
+
 function readMultipart(
   req: IncomingMessage,
   limits: SpoolLimits,
@@ -595,6 +642,7 @@ function readMultipart(
     req.resume()
     return Promise.reject(badRequest(`Invalid multipart request: ${(err as Error).message}`, err))
   }
+  const partHasContentType = watchPartContentType(bb)
   const temps: string[] = []
   const spools: Spool[] = []
   const pending: Promise<FileUpload | null>[] = []
@@ -625,6 +673,8 @@ function readMultipart(
   bb.on('file', (name: string | undefined, stream: Readable, info: busboy.FileInfo) => {
     // busboy destroys the current file stream with an error when it is torn down: never unhandled.
     stream.on('error', () => undefined)
+    // Read now: the answer belongs to this part only until the next part's headers.
+    const type = partHasContentType() === false ? '' : info.mimeType
     if (!name) {
       stream.resume()
       return fail(badRequest('Multipart file part without a name'))
@@ -644,7 +694,8 @@ function readMultipart(
         () => {
           const headers = new HeaderDict()
           headers.append('Content-Disposition', `form-data; name="${name}"; filename="${raw}"`)
-          headers.append('Content-Type', info.mimeType)
+          // A part sent without Content-Type has none, as in Bottle (not busboy's text/plain).
+          if (type) headers.append('Content-Type', type)
           // Appended once all parts are in, in the order they were sent.
           return new FileUpload(spool.result(), name, raw, headers)
         },

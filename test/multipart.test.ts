@@ -1,5 +1,7 @@
+import { createServer } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { Bottle, request } from 'bottle-ts'
+import { MemorySocket } from '../src/internal/memory-socket.js'
 import { describeMatrix, type Client } from './_helpers.js'
 
 const CT = { 'content-type': 'multipart/form-data; boundary=foo' }
@@ -226,6 +228,125 @@ describeMatrix('multipart forms', (client) => {
     expect(
       data.files.every((f: { spooled: boolean; size: number }) => !f.spooled && f.size === 10_000)
     ).toBe(true)
+  })
+})
+
+/** A body whose parts carry exactly the given header lines, with boundary `foo`. */
+function rawParts(parts: { headers: string[]; content: string }[]): Buffer {
+  let out = 'preamble\r\n'
+  for (const p of parts) out += `--foo\r\n${p.headers.join('\r\n')}\r\n\r\n${p.content}\r\n`
+  return Buffer.from(out + '--foo--\r\n')
+}
+
+/** Parts without, with and with look-alike Content-Type headers, files and fields mixed. */
+const MIXED = rawParts([
+  { headers: ['Content-Disposition: form-data; name="a"; filename="a.bin"'], content: 'A' },
+  { headers: ['Content-Disposition: form-data; name="v1"'], content: 'plain field' },
+  {
+    headers: [
+      'Content-Disposition: form-data; name="b"; filename="b.txt"',
+      'Content-Type: text/plain',
+    ],
+    content: 'B',
+  },
+  {
+    headers: [
+      'content-type: image/png',
+      'content-disposition: form-data; name="c"; filename="c.png"',
+    ],
+    content: 'C',
+  },
+  {
+    headers: [
+      'Content-Disposition: form-data; name="d"; filename="d.bin"',
+      'X-Content-Type: image/gif',
+      'Content-Type-Options: nosniff',
+    ],
+    content: 'Content-Type: text/html\r\n\r\nnot a header',
+  },
+  {
+    headers: [
+      'Content-Disposition: form-data; name="v2"',
+      'Content-Type: text/plain; charset=utf-8',
+    ],
+    content: 'typed field',
+  },
+  {
+    headers: [
+      'CONTENT-TYPE: Application/JSON',
+      'Content-Disposition: form-data; name="e"; filename="e.json"',
+    ],
+    content: '{}',
+  },
+  { headers: ['Content-Disposition: form-data; name="f"; filename="f.txt"'], content: 'F' },
+])
+
+const MIXED_FILES = [
+  ['a', '', 'A'],
+  ['b', 'text/plain', 'B'],
+  ['c', 'image/png', 'C'],
+  ['d', '', 'Content-Type: text/html\r\n\r\nnot a header'],
+  ['e', 'application/json', '{}'],
+  ['f', '', 'F'],
+]
+
+function typesApp(): Bottle {
+  const app = new Bottle()
+  app.post('/', () => ({
+    forms: [...request.forms.allitems()],
+    files: [...request.files.allitems()].map(([k, f]) => [
+      k,
+      f.contentType,
+      f.file.read().toString('utf8'),
+    ]),
+    header: request.files.get('a')!.getHeader('Content-Type') ?? null,
+  }))
+  return app
+}
+
+describeMatrix('multipart part Content-Type', (client) => {
+  it("a part sent without Content-Type has type '' (not busboy's text/plain), mixed with typed parts", async () => {
+    const res = await post(client(typesApp()), MIXED)
+    expect(res.status).toBe(200)
+    expect(res.json()).toEqual({
+      forms: [
+        ['v1', 'plain field'],
+        ['v2', 'typed field'],
+      ],
+      files: MIXED_FILES,
+      header: null,
+    })
+  })
+})
+
+describe('multipart part Content-Type, body split at every byte (in-process)', () => {
+  it('gives the same answer when every byte of the request arrives alone', async () => {
+    const server = createServer(typesApp().handler)
+    const [side, peer] = MemorySocket.pair()
+    server.emit('connection', side)
+    const chunks: Buffer[] = []
+    peer.on('data', (c: Buffer) => chunks.push(c))
+    const ended = new Promise((resolve) => peer.once('end', resolve))
+    const head =
+      'POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n' +
+      `Content-Type: multipart/form-data; boundary=foo\r\nContent-Length: ${MIXED.length}\r\n\r\n`
+    const bytes = Buffer.concat([Buffer.from(head), MIXED])
+    for (let i = 0; i < bytes.length; i++) {
+      peer.write(bytes.subarray(i, i + 1))
+      // Let the parser take this byte before the next one arrives.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await ended
+    const text = Buffer.concat(chunks).toString('utf8')
+    expect(text).toMatch(/^HTTP\/1\.1 200 /)
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toEqual({
+      forms: [
+        ['v1', 'plain field'],
+        ['v2', 'typed field'],
+      ],
+      files: MIXED_FILES,
+      header: null,
+    })
   })
 })
 

@@ -278,13 +278,4 @@ export const DIFFERENCES: Difference[] = [
 ]
 
 /** bottle-ts bugs the suite found; not in docs/porting.md, removed once fixed. */
-export const KNOWN_BUGS: Difference[] = [
-  {
-    id: 'bug-upload-default-type',
-    area: 'multipart',
-    kind: 'bug',
-    bottle: "an upload without a Content-Type header has `content_type == ''` (0.12 and 0.13)",
-    bottleTs: "`contentType` is 'text/plain' (busboy's RFC 7578 default leaks through src/body.ts)",
-    why: 'FileUpload.contentType should report the header the client sent',
-  },
-]
+export const KNOWN_BUGS: Difference[] = []
