@@ -6,8 +6,10 @@
  * Matching is static-first (a map lookup per method), then dynamic in insertion order.
  * Dynamic rules are not tried one by one: rules are grouped in a trie by their literal
  * leading segments, and the rules of one trie node are combined into alternation
- * regexps of 16 rules each, so the cost grows with the path's depth and the number of
- * rules that share a node rather than with the table's size.
+ * regexps of 16 rules each. Within a node, rules whose slashes are all literal are further
+ * indexed by their segment count and their last literal segment (`/u/<id>/r5` under `r5`),
+ * so the cost grows with the path's depth and the number of rules that could match it
+ * rather than with the table's size.
  * @module
  */
 import { parse as parseExpress } from 'path-to-regexp'
@@ -94,17 +96,22 @@ interface DynamicEntry {
   anon: boolean[]
 }
 
-/** A trie node keyed by literal path segments; its rules share one combined regexp. */
-class Node {
-  readonly children = new Map<string, Node>()
+/** A rule that matched: the entry, the regexp's groups and where the entry's groups start. */
+interface Hit {
+  entry: DynamicEntry
+  match: RegExpExecArray
+  marker: number
+}
+
+const CHUNK_SIZE = 16
+
+/** Rules tried together, in insertion order, as combined alternation regexps. */
+class RuleSet {
   readonly entries: DynamicEntry[] = []
-  /** The combined regexps of this node's rules, in insertion order, with their markers. */
-  chunks: { regex: RegExp; markers: (DynamicEntry | undefined)[] }[] = []
-  /** Lowest insertion index anywhere in this subtree (to stop early). */
-  minIndex = Infinity
+  #chunks: { regex: RegExp; markers: (DynamicEntry | undefined)[] }[] = []
 
   compile(): void {
-    this.chunks = []
+    this.#chunks = []
     // V8 runs one huge alternation far slower than a few small ones (Bottle also splits
     // its patterns, at 99 groups), so rules are combined in chunks.
     for (let start = 0; start < this.entries.length; start += CHUNK_SIZE) {
@@ -117,12 +124,191 @@ class Node {
         markers[group] = e
         group += 1 + e.keys.length
       })
-      this.chunks.push({ regex: new RegExp(source + ')$'), markers })
+      this.#chunks.push({ regex: new RegExp(source + ')$'), markers })
     }
+  }
+
+  /** The earliest-registered rule of this set that matches `path`. */
+  exec(path: string): Hit | undefined {
+    for (const { regex, markers } of this.#chunks) {
+      const match = regex.exec(path)
+      if (!match) continue
+      // The first empty group is the marker of the alternative that matched: the groups
+      // of earlier alternatives are all undefined.
+      const marker = match.indexOf('', 1)
+      // Later chunks hold only later rules, so the first chunk that matches has the winner.
+      return { entry: markers[marker]!, match, marker }
+    }
+    return undefined
   }
 }
 
-const CHUNK_SIZE = 16
+/**
+ * A trie node keyed by literal path segments. Its rules are split in two, so that a path
+ * is only tried against the rules that could match it:
+ *
+ * - `indexed`: rules with no wildcard that can match `/` and a literal segment after the
+ *   node's own. Every path such a rule matches has exactly the rule's literal slashes, so
+ *   the same segment count, and that segment's literal text at the same position; the
+ *   rule sits in the bucket of (slash count, position, text) and no other. Positions
+ *   count from the end, where the distinguishing segment usually is.
+ * - `fallback`: every other rule of the node (a `path` wildcard, a regexp that may span
+ *   `/`, no literal segment to index by).
+ *
+ * Why order is preserved: a rule outside the fallback and the buckets named by the path
+ * cannot match it. The fallback and each bucket give their earliest match, and the
+ * earliest of those is the earliest rule of the node that matches, as a single ordered
+ * list would give.
+ */
+class Node {
+  readonly children = new Map<string, Node>()
+  readonly fallback = new RuleSet()
+  /** Buckets by literal segment, one map per (slash count, position from the end). */
+  readonly indexed: IndexGroup[] = []
+  /** Lowest insertion index anywhere in this subtree (to stop early). */
+  minIndex = Infinity
+
+  /** Files `entry` under its index key, or in the fallback; returns the set it joined. */
+  add(entry: DynamicEntry, key: IndexKey | null): RuleSet {
+    let set = this.fallback
+    if (key) {
+      let group = this.indexed.find((g) => g.slashes === key.slashes && g.fromEnd === key.fromEnd)
+      if (!group) {
+        group = { slashes: key.slashes, fromEnd: key.fromEnd, buckets: new Map() }
+        this.indexed.push(group)
+      }
+      set = group.buckets.get(key.text) ?? new RuleSet()
+      group.buckets.set(key.text, set)
+    }
+    set.entries.push(entry)
+    return set
+  }
+
+  /** The earliest rule of this node that matches `path`, which has `slashes` slashes. */
+  match(path: string, slashes: number): Hit | undefined {
+    let hit = this.fallback.entries.length ? this.fallback.exec(path) : undefined
+    for (const group of this.indexed) {
+      if (group.slashes !== slashes) continue
+      const set = group.buckets.get(segmentFromEnd(path, group.fromEnd))
+      // A bucket whose first rule comes after the best so far cannot improve on it.
+      if (!set || (hit && set.entries[0]!.index > hit.entry.index)) continue
+      const found = set.exec(path)
+      if (found && (!hit || found.entry.index < hit.entry.index)) hit = found
+    }
+    return hit
+  }
+}
+
+/** Where an indexed rule is filed: its slash count and one literal segment, from the end. */
+interface IndexKey {
+  slashes: number
+  fromEnd: number
+  text: string
+}
+
+interface IndexGroup {
+  slashes: number
+  fromEnd: number
+  buckets: Map<string, RuleSet>
+}
+
+/** The number of `/` in `path`. */
+function countSlashes(path: string): number {
+  let n = 0
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) n++
+  return n
+}
+
+/** The `fromEnd`-th segment of `path` counting from the last (0), as `split('/')` gives it. */
+function segmentFromEnd(path: string, fromEnd: number): string {
+  let end = path.length
+  let slash = path.lastIndexOf('/', end - 1)
+  for (let i = 0; i < fromEnd && slash !== -1; i++) {
+    end = slash
+    slash = end ? path.lastIndexOf('/', end - 1) : -1
+  }
+  return path.slice(slash + 1, end)
+}
+
+/**
+ * Whether a wildcard's regexp might match a `/`. Conservative: anything it cannot read
+ * (`.`, `\W`, `\x2f`, backreferences, unbalanced groups...) counts as "might", which only
+ * keeps the rule in the ordered fallback list.
+ */
+function mayMatchSlash(source: string): boolean {
+  let depth = 0
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!
+    if (ch === '\\') {
+      const next = source[i + 1]
+      if (next === undefined || next === '/') return true
+      // \d \w \s and the assertions \b \B never consume a slash; escaped punctuation is itself.
+      if (!'dwsbB'.includes(next) && /[A-Za-z0-9]/.test(next)) return true
+      i++
+    } else if (ch === '.' || ch === '/') return true
+    else if (ch === '(') depth++
+    else if (ch === ')') {
+      // An unbalanced `)` would break out of the wildcard's group and change the rule's shape.
+      if (--depth < 0) return true
+    } else if (ch === '[') {
+      const end = classEnd(source, i)
+      if (end === -1 || classMayMatchSlash(source.slice(i + 1, end))) return true
+      i = end
+    }
+  }
+  return depth !== 0
+}
+
+/** The index of the `]` closing the class opened at `open`, or -1. */
+function classEnd(source: string, open: number): number {
+  for (let i = open + 1; i < source.length; i++) {
+    if (source[i] === '\\') i++
+    else if (source[i] === ']') return i
+  }
+  return -1
+}
+
+/** Whether a character class body (between `[` and `]`) might match a `/`. */
+function classMayMatchSlash(body: string): boolean {
+  const negated = body.startsWith('^')
+  // Members: a character code, a class escape that includes `/` (\D \W \S), one that does
+  // not (\d \w \s), or something not understood.
+  const members: (number | 'slash' | 'none' | 'unknown')[] = []
+  for (let i = negated ? 1 : 0; i < body.length; i++) {
+    const ch = body[i]!
+    if (ch !== '\\') {
+      members.push(ch.charCodeAt(0))
+      continue
+    }
+    const next = body[++i]
+    if (next === undefined) members.push('unknown')
+    else if ('dws'.includes(next)) members.push('none')
+    else if ('DWS'.includes(next)) members.push('slash')
+    // An escaped `-` is a literal, never a range operator.
+    else if (next === '-') members.push('none')
+    else if (/[A-Za-z0-9]/.test(next)) members.push('unknown')
+    else members.push(next.charCodeAt(0))
+  }
+  const SLASH = 0x2f
+  let hasSlash = false
+  let unsure = false
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!
+    const dash = members[i + 1] === 0x2d && i + 2 < members.length
+    if (dash) {
+      const hi = members[i + 2]!
+      i += 2
+      if (typeof m === 'number' && typeof hi === 'number') {
+        if (m <= SLASH && SLASH <= hi) hasSlash = true
+      } else unsure = true
+      continue
+    }
+    if (m === SLASH || m === 'slash') hasSlash = true
+    else if (m === 'unknown') unsure = true
+  }
+  // `[^]` matches anything; a negated class is safe only when it surely excludes `/`.
+  return negated ? !hasSlash : hasSlash || unsure
+}
 
 /** The result of a successful match. */
 export interface RouteMatch<T> {
@@ -148,7 +334,7 @@ export class Router<T = Route> {
   >()
   readonly #patterns = new Map<string, DynamicEntry>()
   #count = 0
-  #dirty = new Set<Node>()
+  #dirty = new Set<RuleSet>()
 
   constructor(options: { strictOrder?: boolean } = {}) {
     this.strictOrder = options.strictOrder ?? false
@@ -199,19 +385,29 @@ export class Router<T = Route> {
     let literalPrefix = ''
     let isStatic = true
     let anons = 0
+    // The rule's `/`-separated segments: the text of the literal ones, null where a wildcard
+    // sits; valid as the shape of matching paths only while no wildcard may match `/`.
+    const ruleSegments: (string | null)[] = ['']
+    let slashFree = true
     for (const token of tokenize(rule)) {
       if ('text' in token) {
         pattern += escapeRegex(token.text)
         if (isStatic) literalPrefix += token.text
         builder.push({ text: token.text })
+        const [first, ...rest] = token.text.split('/')
+        const last = ruleSegments.length - 1
+        if (ruleSegments[last] !== null) ruleSegments[last] += first!
+        ruleSegments.push(...rest)
         continue
       }
       isStatic = false
+      ruleSegments[ruleSegments.length - 1] = null
       const mode = token.filter === 'default' ? this.defaultFilter : token.filter
       const filter = this.filters.get(mode)
       if (!filter)
         throw new RouteSyntaxError(`Unknown filter "${mode}" in rule ${JSON.stringify(rule)}`)
       const [mask, toValue, toUrl] = filter(token.conf)
+      if (slashFree && mayMatchSlash(mask)) slashFree = false
       if (mode === 're' && token.conf && isUnsafeRegex(token.conf)) {
         throw new RouteSyntaxError(
           `Unsafe regexp in rule ${JSON.stringify(rule)}: nested quantifiers can backtrack catastrophically`
@@ -277,55 +473,55 @@ export class Router<T = Route> {
       node = child
     }
     node.minIndex = Math.min(node.minIndex, entry.index)
-    node.entries.push(entry)
-    this.#dirty.add(node)
+    // The last literal segment below the node's own (those are the same for all its rules).
+    let key: IndexKey | null = null
+    const slashes = ruleSegments.length - 1
+    for (let p = slashes; slashFree && p >= segments.length; p--) {
+      const text = ruleSegments[p]
+      if (text === null || text === undefined) continue
+      key = { slashes, fromEnd: slashes - p, text }
+      break
+    }
+    this.#dirty.add(node.add(entry, key))
   }
 
   #compile(): void {
-    for (const node of this.#dirty) node.compile()
+    for (const set of this.#dirty) set.compile()
     this.#dirty.clear()
   }
 
   #matchDynamic(root: Node, path: string): RouteMatch<T> | null | undefined {
-    let best: DynamicEntry | undefined
-    let bestMatch: RegExpExecArray | null = null
-    let bestMarker = 0
+    let best: Hit | undefined
+    let slashes = -1
     let node: Node | undefined = root
     let start = 1
     while (node) {
-      if (best && node.minIndex > best.index) break
-      for (const { regex, markers } of node.chunks) {
-        const m = regex.exec(path)
-        if (!m) continue
-        const marker = m.indexOf('', 1)
-        const entry = markers[marker]!
-        if (!best || entry.index < best.index) {
-          best = entry
-          bestMatch = m
-          bestMarker = marker
-        }
-        break // later chunks of this node hold only later rules
-      }
+      if (best && node.minIndex > best.entry.index) break
+      // Counted once, and only when a node with indexed rules needs it.
+      if (slashes < 0 && node.indexed.length) slashes = countSlashes(path)
+      const hit = node.match(path, slashes)
+      if (hit && (!best || hit.entry.index < best.entry.index)) best = hit
       if (start > path.length) break
       const end = path.indexOf('/', start)
       if (end === -1) break // the last segment never indexes a node: nodes need a trailing '/'
       node = node.children.get(path.slice(start, end))
       start = end + 1
     }
-    if (!best || !bestMatch) return null
+    if (!best) return null
+    const { entry, match, marker } = best
     const args: Record<string, unknown> = {}
-    for (let i = 0; i < best.keys.length; i++) {
-      const text = bestMatch[bestMarker + 1 + i]!
-      const convert = best.converters[i]
+    for (let i = 0; i < entry.keys.length; i++) {
+      const text = match[marker + 1 + i]!
+      const convert = entry.converters[i]
       if (convert) {
         try {
-          args[best.keys[i]!] = convert(text)
+          args[entry.keys[i]!] = convert(text)
         } catch {
           throw new HTTPError(400, 'Path has wrong format.')
         }
-      } else args[best.keys[i]!] = text
+      } else args[entry.keys[i]!] = text
     }
-    return { target: best.route as T, args }
+    return { target: entry.route as T, args }
   }
 
   #matchMethod(method: string, path: string): RouteMatch<T> | null | undefined {

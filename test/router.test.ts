@@ -3,6 +3,7 @@
  * anonymous wildcards, custom filters), precedence, 404/405, URL building and the
  * registration-time refusal of unsafe `re` filters. Ports Bottle's test_router.py.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Bottle, HTTPError, RouteBuildError, RouteSyntaxError, Router } from 'bottle-ts'
 import { TestClient } from 'bottle-ts/testing'
@@ -490,6 +491,366 @@ describe('Router: large tables', () => {
     for (let i = 0; i < 100; i++) generic.add(`/api/<a>/${i}`, 'GET', `r${i}`)
     expect(generic.match('GET', '/api/x/99').target).toBe('generic')
   })
+})
+
+describe('Router: rules that share a trie node', () => {
+  // `/u/<id>/...` rules all land in the node of `/u/`; the later literal segment is what
+  // tells them apart, and it must never let a later rule jump ahead of an earlier one.
+
+  it('an earlier path wildcard beats a later rule with a literal last segment', () => {
+    const r = router()
+    r.add('/u/<id>/<rest:path>', 'GET', 'path')
+    r.add('/u/<id>/r5', 'GET', 'r5')
+    expect(r.match('GET', '/u/1/r5')).toEqual({ target: 'path', args: { id: '1', rest: 'r5' } })
+    expect(r.match('GET', '/u/1/r5/x').target).toBe('path')
+  })
+
+  it('an earlier rule with a literal last segment beats a later generic one', () => {
+    const r = router()
+    r.add('/u/<id>/r5', 'GET', 'r5')
+    r.add('/u/<id>/<x>', 'GET', 'generic')
+    r.add('/u/<id>/r6', 'GET', 'r6')
+    expect(r.match('GET', '/u/1/r5')).toEqual({ target: 'r5', args: { id: '1' } })
+    expect(r.match('GET', '/u/1/r6')).toEqual({ target: 'generic', args: { id: '1', x: 'r6' } })
+    expect(r.match('GET', '/u/1/zz').target).toBe('generic')
+  })
+
+  it('an earlier fallback rule beats a later rule of a bucket whose first rule does not match', () => {
+    const r = router()
+    r.add('/u/<id:int>/r5', 'GET', 'int-r5')
+    r.add('/u/<id>/<rest:path>', 'GET', 'path')
+    r.add('/u/<id>/r5', 'GET', 'str-r5')
+    expect(r.match('GET', '/u/1/r5')).toEqual({ target: 'int-r5', args: { id: 1 } })
+    expect(r.match('GET', '/u/ab/r5')).toEqual({ target: 'path', args: { id: 'ab', rest: 'r5' } })
+  })
+
+  it('finds the earliest of many literal-tailed rules and a generic rule between them', () => {
+    const r = router()
+    for (let i = 0; i < 500; i++) r.add(`/u/<id>/r${i}`, 'GET', `r${i}`)
+    r.add('/u/<id>/<x>', 'GET', 'generic')
+    for (let i = 500; i < 1000; i++) r.add(`/u/<id>/r${i}`, 'GET', `r${i}`)
+    expect(r.match('GET', '/u/7/r0')).toEqual({ target: 'r0', args: { id: '7' } })
+    expect(r.match('GET', '/u/7/r499').target).toBe('r499')
+    expect(r.match('GET', '/u/7/r500').target).toBe('generic')
+    expect(r.match('GET', '/u/7/r999').target).toBe('generic')
+    expect(status(() => r.match('GET', '/u/7/r1/x'))).toBe(404)
+  })
+
+  it('keeps the same literal tail with different filters in registration order', () => {
+    const r = router()
+    r.add('/u/<id:int>/edit', 'GET', 'int')
+    r.add('/u/<id>/edit', 'GET', 'str')
+    r.add('/u/<id:int>/edit', 'POST', 'post')
+    expect(r.match('GET', '/u/12/edit')).toEqual({ target: 'int', args: { id: 12 } })
+    expect(r.match('GET', '/u/ab/edit')).toEqual({ target: 'str', args: { id: 'ab' } })
+  })
+
+  it('tells apart rules with different segment counts in one node', () => {
+    const r = router()
+    r.add('/u/<id>/r1', 'GET', 'short')
+    r.add('/u/<id>/r1/edit', 'GET', 'long')
+    r.add('/u/<id>/<a>/r1', 'GET', 'middle')
+    r.add('/u/<id>/', 'GET', 'trailing')
+    r.add('/u/<id>/r1/<b>', 'GET', 'generic-long')
+    r.add('/u/x<id>/r1', 'GET', 'prefixed')
+    expect(r.match('GET', '/u/1/r1').target).toBe('short')
+    expect(r.match('GET', '/u/1/r1/edit').target).toBe('long')
+    expect(r.match('GET', '/u/1/r1/r1').target).toBe('middle')
+    expect(r.match('GET', '/u/1/r1/view')).toEqual({
+      target: 'generic-long',
+      args: { id: '1', b: 'view' },
+    })
+    expect(r.match('GET', '/u/1/')).toEqual({ target: 'trailing', args: { id: '1' } })
+    // The earlier `/u/<id>/r1` takes `/u/x1/r1` too; `prefixed` is reachable only if it
+    // came first, which a second table checks.
+    expect(r.match('GET', '/u/x1/r1').target).toBe('short')
+    const r2 = router()
+    r2.add('/u/x<id>/r1', 'GET', 'prefixed')
+    r2.add('/u/<id>/r1', 'GET', 'short')
+    expect(r2.match('GET', '/u/x1/r1')).toEqual({ target: 'prefixed', args: { id: '1' } })
+    expect(r2.match('GET', '/u/1/r1').target).toBe('short')
+    expect(status(() => r.match('GET', '/u/1/r1/edit/x'))).toBe(404)
+    expect(status(() => r.match('GET', '/u/1'))).toBe(404)
+  })
+
+  it('indexes rules without a leading slash and literal-only rules of a strict-order table', () => {
+    const r = new Router<string>({ strictOrder: true })
+    r.add('<a>/b', 'GET', 'relative')
+    r.add('/s/<x>', 'GET', 'dynamic')
+    r.add('/s/t', 'GET', 'static')
+    r.add('/s/u', 'GET', 'static-u')
+    expect(r.match('GET', 'x/b')).toEqual({ target: 'relative', args: { a: 'x' } })
+    expect(r.match('GET', '/s/t').target).toBe('dynamic')
+    const r2 = new Router<string>({ strictOrder: true })
+    r2.add('/s/t', 'GET', 'static')
+    r2.add('/s/<x>', 'GET', 'dynamic')
+    expect(r2.match('GET', '/s/t').target).toBe('static')
+    expect(r2.match('GET', '/s/v').target).toBe('dynamic')
+  })
+
+  // Each of these regexps can match a `/`, so a path with more segments than the rule's
+  // literal slashes still matches it; it must stay ahead of the later, literal-tailed rule.
+  const slashy: [string, string][] = [
+    ['.+', 'the any-character dot'],
+    ['[^x]+', 'a negated class without a slash'],
+    ['[^!\\-~]+', 'a negated class with an escaped dash, which is no range'],
+    ['[!-~]+', 'a range that spans the slash'],
+    ['\\S+', 'a negated class escape'],
+    ['[\\w\\W]+', 'a class with a negated class escape'],
+    ['[\\w\\x2f]+', 'a hex escape'],
+    ['[a-z\\/]+', 'an escaped slash in a class'],
+    ['(?:[a-z]|/)', 'a literal slash'],
+  ]
+  for (const [conf, what] of slashy) {
+    it(`keeps a re filter that can match "/" in order: ${what} (${conf})`, () => {
+      const r = router()
+      r.add(`/f/<x:re:${conf}>/end`, 'GET', 're')
+      r.add('/f/<a>/<b>/end', 'GET', 'later')
+      const path = conf === '(?:[a-z]|/)' ? '/f///end' : '/f/a/b/end'
+      expect(r.match('GET', path)).toEqual({ target: 're', args: { x: path.slice(3, -4) } })
+    })
+  }
+
+  it('keeps a custom filter that can match "/" in order', () => {
+    const r = router()
+    r.addFilter('dirs', () => ['[a-z/]+', null, null])
+    r.add('/f/<x:dirs>/end', 'GET', 'dirs')
+    r.add('/f/<a>/<b>/end', 'GET', 'later')
+    expect(r.match('GET', '/f/a/b/end')).toEqual({ target: 'dirs', args: { x: 'a/b' } })
+    expect(r.match('GET', '/f/1/b/end').target).toBe('later')
+  })
+
+  it('indexes re filters that cannot match "/" without changing what they match', () => {
+    const r = router()
+    r.add('/f/<x:re:[^/]+>/end', 'GET', 'negated')
+    r.add('/f/<x:re:[a-z\\-]+>/<y:int>/end', 'GET', 'class')
+    r.add('/f/<x:re:\\w+\\.\\d>/end2', 'GET', 'escapes')
+    r.add('/f/<a>/<b>/end', 'GET', 'later')
+    expect(r.match('GET', '/f/a.b/end')).toEqual({ target: 'negated', args: { x: 'a.b' } })
+    expect(r.match('GET', '/f/a-b/3/end')).toEqual({ target: 'class', args: { x: 'a-b', y: 3 } })
+    expect(r.match('GET', '/f/A1/3/end').target).toBe('later')
+    expect(r.match('GET', '/f/ab.1/end2')).toEqual({ target: 'escapes', args: { x: 'ab.1' } })
+    expect(status(() => r.match('GET', '/f/ab/end2'))).toBe(404)
+  })
+
+  it('answers 405 with Allow, and HEAD and ANY fallbacks, across indexed rules', () => {
+    const r = router()
+    r.add('/u/<id>/r1', 'GET', 'get-r1')
+    r.add('/u/<id>/r1', 'PUT', 'put-r1')
+    r.add('/u/<id>/<x>', 'DELETE', 'delete-any-tail')
+    r.add('/u/<id>/r2', 'POST', 'post-r2')
+    r.add('/u/<id>/r3', 'ANY', 'any-r3')
+    r.add('/u/<id>/r3/<rest:path>', 'PATCH', 'patch-deep')
+    try {
+      r.match('PATCH', '/u/1/r1')
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(HTTPError)
+      expect((err as HTTPError).statusCode).toBe(405)
+      expect((err as HTTPError).getHeader('Allow')).toBe('DELETE,GET,PUT')
+    }
+    expect(r.allowedMethods('/u/1/r2')).toEqual(['DELETE', 'POST'])
+    expect(r.match('HEAD', '/u/1/r1').target).toBe('get-r1')
+    expect(r.match('POST', '/u/1/r3').target).toBe('any-r3')
+    expect(r.match('PATCH', '/u/1/r3/a/b')).toEqual({
+      target: 'patch-deep',
+      args: { id: '1', rest: 'a/b' },
+    })
+    expect(status(() => r.match('GET', '/u/1/r2'))).toBe(405)
+    expect(status(() => r.match('GET', '/u/1/r2/x'))).toBe(404)
+  })
+
+  it('a later rule added after the first match is still found in order', () => {
+    const r = router()
+    r.add('/u/<id>/r1', 'GET', 'r1')
+    expect(r.match('GET', '/u/1/r1').target).toBe('r1')
+    r.add('/u/<id>/<rest:path>', 'GET', 'path')
+    r.add('/u/<id>/r2', 'GET', 'r2')
+    expect(r.match('GET', '/u/1/r1').target).toBe('r1')
+    expect(r.match('GET', '/u/1/r2').target).toBe('path')
+  })
+})
+
+describe('Router: order against a reference list', () => {
+  // The reference tries every rule's own regexp in registration order, as Bottle's
+  // documented semantics read: static rules first (unless strictOrder), then the first
+  // dynamic rule that matches; method fallbacks, then 405 with Allow, then 404.
+  type Kind = 'lit' | 'str' | 'int' | 'anon-int' | 'path' | 'slashy' | 'mixed'
+  const LITERALS = ['a', 'r1']
+  const segmentArb = fc.tuple(
+    fc.constantFrom<Kind>('lit', 'lit', 'str', 'int', 'anon-int', 'path', 'slashy', 'mixed'),
+    fc.constantFrom(...LITERALS)
+  )
+  const ruleArb = (maxSegments: number): fc.Arbitrary<RuleSpec> =>
+    fc.record({
+      segments: fc.array(segmentArb, { minLength: 1, maxLength: maxSegments }),
+      method: fc.constantFrom('GET', 'GET', 'GET', 'POST', 'ANY'),
+    })
+  const pathArb = fc
+    .array(fc.constantFrom('a', 'r1', 'x', '7', '-3', 'a7', ''), {
+      minLength: 1,
+      maxLength: 4,
+    })
+    .map((parts) => '/u/' + parts.join('/'))
+  const VALUES: Record<Kind, string[]> = {
+    lit: [],
+    str: ['a', '7', 'r1'],
+    int: ['7', '-3'],
+    'anon-int': ['7'],
+    path: ['a', 'a/r1', '7'],
+    slashy: ['a', 'r1/a', '7'],
+    mixed: ['7', 'r1'],
+  }
+
+  /** A path that the spec's own rule matches, with values picked by `choices`. */
+  function instantiate(spec: RuleSpec, choices: number[]): string {
+    return (
+      '/u/' +
+      spec.segments
+        .map(([kind, text], i) => {
+          if (kind === 'lit') return text
+          const values = VALUES[kind]
+          const value = values[(choices[i] ?? 0) % values.length]!
+          return kind === 'mixed' ? 'a' + value : value
+        })
+        .join('/')
+    )
+  }
+
+  interface RuleSpec {
+    segments: [Kind, string][]
+    method: string
+  }
+
+  interface RefRule {
+    rule: string
+    method: string
+    label: string
+    isStatic: boolean
+    regex: RegExp
+    keys: string[]
+    ints: boolean[]
+  }
+
+  function reference(specs: RuleSpec[]): RefRule[] {
+    return specs.map(({ segments, method }) => {
+      let rule = '/u'
+      let source = '^\\/u'
+      const keys: string[] = []
+      const ints: boolean[] = []
+      segments.forEach(([kind, text], i) => {
+        rule += '/'
+        source += '\\/'
+        const name = `w${i}`
+        if (kind === 'lit') {
+          rule += text
+          source += text
+          return
+        }
+        if (kind === 'anon-int') {
+          rule += '<:int>'
+          source += '(?:-?\\d+)'
+          return
+        }
+        const [piece, group] = {
+          str: [`<${name}>`, '([^/]+)'],
+          int: [`<${name}:int>`, '(-?\\d+)'],
+          path: [`<${name}:path>`, '(.+?)'],
+          slashy: [`<${name}:re:[^x]+>`, '([^x]+)'],
+          mixed: [`a<${name}>`, 'a([^/]+)'],
+        }[kind]
+        rule += piece
+        source += group
+        keys.push(name)
+        ints.push(kind === 'int')
+      })
+      return {
+        rule,
+        method,
+        label: `${method} ${rule}`,
+        isStatic: keys.length === 0 && !rule.includes('<'),
+        regex: new RegExp(source + '$'),
+        keys,
+        ints,
+      }
+    })
+  }
+
+  type Outcome =
+    { target: string; args: Record<string, unknown> } | { status: number; allow: string | null }
+
+  function expected(rules: RefRule[], strict: boolean, method: string, path: string): Outcome {
+    const find = (m: string): Outcome | undefined => {
+      const mine = rules.filter((r) => r.method === m)
+      if (!strict) {
+        const hit = mine.find((r) => r.isStatic && r.rule === path)
+        if (hit) return { target: hit.label, args: {} }
+      }
+      for (const r of mine) {
+        if (r.isStatic && !strict) continue
+        const m = r.regex.exec(path)
+        if (!m) continue
+        const args: Record<string, unknown> = {}
+        r.keys.forEach((k, i) => (args[k] = r.ints[i] ? Number(m[i + 1]) : m[i + 1]))
+        return { target: r.label, args }
+      }
+      return undefined
+    }
+    const order =
+      method === 'HEAD'
+        ? ['HEAD', 'GET', 'ANY']
+        : method === 'GET'
+          ? ['GET', 'ANY']
+          : [method, 'ANY']
+    for (const m of order) {
+      const found = find(m)
+      if (found) return found
+    }
+    const allowed = [...new Set(rules.map((r) => r.method))]
+      .filter((m) => !order.includes(m) && find(m))
+      .sort()
+    return allowed.length ? { status: 405, allow: allowed.join(',') } : { status: 404, allow: null }
+  }
+
+  function actual(r: Router<string>, method: string, path: string): Outcome {
+    try {
+      return r.match(method, path)
+    } catch (err) {
+      if (!(err instanceof HTTPError)) throw err
+      return { status: err.statusCode, allow: err.getHeader('Allow') ?? null }
+    }
+  }
+
+  // Short rules collide more often (same tail, different filters), long ones reach deeper.
+  for (const maxSegments of [2, 3]) {
+    it(`matches exactly what the ordered reference list matches, rules of up to ${maxSegments} segments`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(ruleArb(maxSegments), { minLength: 1, maxLength: 14 }),
+          fc.array(fc.tuple(fc.constantFrom('GET', 'HEAD', 'POST', 'PUT'), pathArb), {
+            minLength: 1,
+            maxLength: 25,
+          }),
+          fc.array(fc.nat(), { minLength: 3, maxLength: 3 }),
+          fc.boolean(),
+          (specs, requests, choices, strict) => {
+            const rules = reference(specs)
+            const r = new Router<string>({ strictOrder: strict })
+            for (const rule of rules) r.add(rule.rule, rule.method, rule.label)
+            // Besides random paths, one path per rule that this rule matches, so that
+            // rules meet the paths of the other rules they may shadow.
+            const own = specs.map((spec): [string, string] => ['GET', instantiate(spec, choices)])
+            for (const [method, path] of [...requests, ...own]) {
+              expect(actual(r, method, path), `${method} ${path}`).toEqual(
+                expected(rules, strict, method, path)
+              )
+            }
+          }
+        ),
+        { numRuns: 400 }
+      )
+    })
+  }
 })
 
 describeMatrix('Router through the app', (client) => {
