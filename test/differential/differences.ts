@@ -31,6 +31,23 @@ export const NORMALISED: readonly string[] = ['error-page-markup', 'signed-cooki
 /** Every deliberate, version and server difference: the list docs/porting.md shows. */
 export const DIFFERENCES: Difference[] = [
   {
+    id: 'fullpath-above-root',
+    area: 'forms',
+    kind: 'deliberate',
+    bottle:
+      '`urljoin` drops the leading slash when `..` climbs above the root: `/../x` has fullpath `x`',
+    bottleTs: 'resolves dot segments as RFC 3986 does, never above `/`: fullpath `/x`',
+    why: 'a path without its leading slash is no path; `request.url` is the same in both',
+  },
+  {
+    id: 'fullpath-empty-segments',
+    area: 'forms',
+    kind: 'deliberate',
+    bottle: '`urljoin` collapses empty segments: `/a//b` has fullpath and url `/a/b`',
+    bottleTs: 'keeps them, as RFC 3986 does: fullpath and url `/a//b`',
+    why: 'the URL names the path the client asked for and the app routed on',
+  },
+  {
     id: 'bad-path-400',
     area: 'routing',
     kind: 'deliberate',

@@ -60,6 +60,21 @@ export const forms: Area = {
     { name: 'no XHR header', req: req('GET', '/f/xhr') },
     { name: 'an unknown method reaches an ANY route', req: req('MKCOL', '/f/method') },
     { name: 'URL parts', req: req('GET', '/f/url/a%20b/c?x=1&y=%20') },
+    { name: 'URL parts resolve dot segments', req: req('GET', '/f/url/a/./b/%2e%2e/c/.?x=1') },
+    {
+      name: 'URL parts never climb above the root',
+      req: req('GET', '/f/url/../../../x'),
+      differs: 'fullpath-above-root',
+      ts: { body: /"fullpath":"\/x"/ },
+      py: { body: /"fullpath":"x"/ },
+    },
+    {
+      name: 'URL parts keep empty segments',
+      req: req('GET', '/f/url/a//b'),
+      differs: 'fullpath-empty-segments',
+      ts: { body: /"fullpath":"\/f\/url\/a\/\/b".*"url":"http:\/\/localhost\/f\/url\/a\/\/b"/ },
+      py: { body: /"fullpath":"\/f\/url\/a\/b".*"url":"http:\/\/localhost\/f\/url\/a\/b"/ },
+    },
     {
       name: 'URL parts with another Host',
       req: req('GET', '/f/url/p', { headers: [['Host', 'example.org:8080']] }),
