@@ -1,7 +1,7 @@
 /**
  * Static files side by side: a 64 KiB and a 10 MiB file served by bottle-ts's `staticFile`
- * (through `run()`, the node adapter), @fastify/static, serve-static on bare node:http and
- * `express.static`. Each server is its own process pinned to CPU 0; wrk, pinned to CPU 1,
+ * (through `run()`, the node adapter; once as shipped and once with its small-file cache
+ * off), @fastify/static, serve-static on bare node:http and `express.static`. Each server is its own process pinned to CPU 0; wrk, pinned to CPU 1,
  * loads them. Every server must first return both files byte for byte (status 200, the
  * exact bytes), or the script stops. Then one warm-up per server and file, and rounds in
  * which the servers take turns (the order rotating each round); the table shows the median
@@ -44,6 +44,16 @@ const SERVERS = {
     const address = await handle.ready
     return address.port
   },
+  // The same app with the small-file cache off: what every request costs when it reads the disk.
+  'bottle-ts-nocache': async () => {
+    const { Bottle, run, staticFile } = await import('../dist/index.js')
+    const app = new Bottle()
+    app.config.set('staticFile.cacheSize', 0)
+    app.get('/static/<filename:path>', ({ filename }) => staticFile(filename, STATIC_ROOT))
+    const handle = run(app, { host: '127.0.0.1', port: 0, quiet: true, handleSignals: false })
+    const address = await handle.ready
+    return address.port
+  },
   fastify: async () => {
     const { default: Fastify } = await import('fastify')
     const { default: fastifyStatic } = await import('@fastify/static')
@@ -71,6 +81,7 @@ const SERVERS = {
 }
 const LABELS = {
   'bottle-ts': 'bottle-ts `staticFile` (`run()`)',
+  'bottle-ts-nocache': 'bottle-ts `staticFile`, `staticFile.cacheSize` 0',
   fastify: `Fastify ${version('fastify')} + @fastify/static ${version('@fastify/static')}`,
   'serve-static': `serve-static ${version('serve-static')} on node:http`,
   express: `Express ${version('express')} \`express.static\``,
