@@ -35,6 +35,7 @@ import {
   start,
   tempDir,
 } from './fixtures/apps/process.js'
+import { InflightTracker } from '../src/server/adapter.js'
 
 const handles: ServerHandle[] = []
 afterEach(async () => {
@@ -203,6 +204,35 @@ describe('run() and the node adapter', () => {
 })
 
 describe('graceful shutdown', () => {
+  it('counts requests only on tracked connections and keeps nothing once they end', async () => {
+    const tracker = new InflightTracker()
+    const { IncomingMessage, ServerResponse } = await import('node:http')
+    const { Socket } = await import('node:net')
+    const handled: string[] = []
+    const wrapped = tracker.wrap((req) => handled.push(req.url ?? ''))
+    const tracked = new Socket()
+    tracker.track(tracked)
+    const request = (socket: InstanceType<typeof Socket>, url: string) => {
+      const req = new IncomingMessage(socket)
+      req.url = url
+      const res = new ServerResponse(req)
+      wrapped(req, res)
+      return res
+    }
+    const onTracked = request(tracked, '/a')
+    // An HTTP/2 request's socket is a new proxy per stream: never registered by track().
+    const perStream = request(new Socket(), '/b')
+    expect(tracker.size).toBe(2)
+    expect(tracker.connections).toBe(1)
+    onTracked.emit('close')
+    perStream.emit('close')
+    expect(tracker.size).toBe(0)
+    expect(tracker.connections).toBe(1)
+    expect(handled).toEqual(['/a', '/b'])
+    tracked.emit('close')
+    expect(tracker.connections).toBe(0)
+  })
+
   it('finishes in-flight requests with Connection: close and refuses new connections', async () => {
     const handle = await start0(slowApp())
     const port = portOf(handle)

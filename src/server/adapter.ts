@@ -82,13 +82,20 @@ export abstract class ServerAdapter {
   }
 }
 
+/** What the tracker knows of one connection. */
+interface Connection {
+  /** Requests in flight on it. */
+  busy: number
+  /** No request has started on it yet. */
+  fresh: boolean
+}
+
 /**
  * Counts requests per connection so that shutdown can tell idle keep-alive sockets
  * (closed at once) from busy ones (closed right after their response).
  */
 export class InflightTracker {
-  readonly #sockets = new Map<Socket, number>()
-  readonly #fresh = new WeakSet<Socket>()
+  readonly #sockets = new Map<Socket, Connection>()
   readonly #responses = new Set<ServerResponse>()
   /** Set once shutdown has begun. */
   closing = false
@@ -97,19 +104,26 @@ export class InflightTracker {
   wrap(handler: RequestHandler): RequestHandler {
     return (req, res) => {
       const socket = req.socket
-      this.#fresh.delete(socket)
-      this.#sockets.set(socket, (this.#sockets.get(socket) ?? 0) + 1)
+      // Only connections registered by `track` are counted: an HTTP/2 request's socket is a
+      // new proxy per stream, and keeping one would keep every stream alive.
+      const conn = this.#sockets.get(socket)
+      if (conn) {
+        conn.fresh = false
+        conn.busy++
+      }
       this.#responses.add(res)
       if (this.closing) markClose(req, res)
-      res.once('close', () => this.#done(socket, res))
+      // 'close' comes once per response: `on` spares the wrapper `once` would allocate.
+      res.on('close', () => this.#done(socket, conn, res))
       handler(req, res)
     }
   }
 
   /** Registers a new connection as idle. */
   track(socket: Socket): void {
-    if (!this.#sockets.has(socket)) this.#sockets.set(socket, 0)
-    this.#fresh.add(socket)
+    let conn = this.#sockets.get(socket)
+    if (!conn) this.#sockets.set(socket, (conn = { busy: 0, fresh: true }))
+    conn.fresh = true
     socket.once('close', () => this.#sockets.delete(socket))
   }
 
@@ -121,14 +135,14 @@ export class InflightTracker {
   drain(freshGrace = 1_000): void {
     this.closing = true
     for (const res of this.#responses) markClose(res.req, res)
-    for (const [socket, n] of this.#sockets) {
-      if (n !== 0) continue
-      if (!this.#fresh.has(socket)) {
+    for (const [socket, conn] of this.#sockets) {
+      if (conn.busy !== 0) continue
+      if (!conn.fresh) {
         socket.end()
         continue
       }
       setTimeout(() => {
-        if (this.#sockets.get(socket) === 0) socket.end()
+        if (conn.busy === 0 && this.#sockets.has(socket)) socket.end()
       }, freshGrace).unref()
     }
   }
@@ -143,12 +157,16 @@ export class InflightTracker {
     return this.#responses.size
   }
 
-  #done(socket: Socket, res: ServerResponse): void {
+  /** Number of connections being tracked. */
+  get connections(): number {
+    return this.#sockets.size
+  }
+
+  #done(socket: Socket, conn: Connection | undefined, res: ServerResponse): void {
     this.#responses.delete(res)
-    const n = (this.#sockets.get(socket) ?? 1) - 1
-    if (!this.#sockets.has(socket)) return
-    this.#sockets.set(socket, Math.max(0, n))
-    if (n <= 0 && this.closing) socket.end()
+    if (!conn || !this.#sockets.has(socket)) return
+    conn.busy = Math.max(0, conn.busy - 1)
+    if (conn.busy === 0 && this.closing) socket.end()
   }
 }
 
