@@ -388,7 +388,9 @@ function sendSmallFile(
   body: FileBody,
   fd: number
 ): Promise<void> {
-  const data = Buffer.allocUnsafe(body.length)
+  // A buffer that may stay in the static-file cache owns its memory: a pooled slice would
+  // keep the whole shared 8 KiB slab alive and the cache's byte count would not show it.
+  const data = body.cacheAs ? Buffer.allocUnsafeSlow(body.length) : Buffer.allocUnsafe(body.length)
   return new Promise<void>((resolve) => {
     const fill = (offset: number): void => {
       fs.read(fd, data, offset, body.length - offset, body.start + offset, (err, n) => {
