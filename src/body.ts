@@ -568,24 +568,27 @@ async function removeAll(paths: string[], ...streams: Writable[]): Promise<void>
 }
 
 const BAD_FILENAME = /[\r\n\0]/
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const UNSENDABLE = /[\0-\x08\x0a-\x1f\x7f]/
 
 type PartHeaderParser = { cb: (header: Record<string, string[] | undefined>) => void }
 
 /**
- * Tells whether the part busboy is announcing had a Content-Type header of its own:
- * busboy 1.6 puts RFC 7578's `text/plain` in `mimeType` when it had none, where Bottle
- * reports `''`. busboy parses every part's headers with one parser object, installed
- * through its `_hparser` field, whose callback gets the raw header map and emits 'file'
+ * The Content-Type header the part busboy is announcing was sent with, as sent (`null`
+ * when it had none). busboy 1.6 reports a lower-cased type without parameters, and RFC
+ * 7578's `text/plain` when there was none; Bottle reports the header itself, or `''`.
+ * busboy parses every part's headers with one parser object, installed through its
+ * `_hparser` field, whose callback gets the raw header map and emits 'file'
  * synchronously. A one-shot accessor on that field wraps the callback the first time,
  * then steps aside (a plain field again), so the answer is read from busboy's own parse:
  * no bytes are copied or held, and its parsing, limits and errors are untouched. Where
  * busboy's internals differ (another version), the answer is `undefined` and busboy's
  * `mimeType` is kept, as before.
  */
-function watchPartContentType(bb: busboy.Busboy): () => boolean | undefined {
+function watchPartContentType(bb: busboy.Busboy): () => string | null | undefined {
   const host = bb as unknown as { _hparser?: unknown }
   if (!Object.hasOwn(host, '_hparser') || host._hparser !== null) return () => undefined
-  let sent: boolean | undefined
+  let sent: string | null | undefined
   let current: unknown = null
   const plain = (value: unknown): void => {
     Object.defineProperty(host, '_hparser', {
@@ -607,7 +610,7 @@ function watchPartContentType(bb: busboy.Busboy): () => boolean | undefined {
       }
       const cb = parser.cb
       parser.cb = (header) => {
-        sent = header['content-type'] !== undefined
+        sent = header['content-type']?.[0]?.trim() ?? null
         cb.call(parser, header)
       }
       plain(value)
@@ -642,7 +645,7 @@ function readMultipart(
     req.resume()
     return Promise.reject(badRequest(`Invalid multipart request: ${(err as Error).message}`, err))
   }
-  const partHasContentType = watchPartContentType(bb)
+  const partContentType = watchPartContentType(bb)
   const temps: string[] = []
   const spools: Spool[] = []
   const pending: Promise<FileUpload | null>[] = []
@@ -674,7 +677,17 @@ function readMultipart(
     // busboy destroys the current file stream with an error when it is torn down: never unhandled.
     stream.on('error', () => undefined)
     // Read now: the answer belongs to this part only until the next part's headers.
-    const type = partHasContentType() === false ? '' : info.mimeType
+    const sent = partContentType()
+    // Bottle's FileUpload reports the part's header as sent; a value Node could not send
+    // back in a header (control characters) falls back to busboy's parsed type.
+    const type =
+      sent === undefined
+        ? info.mimeType
+        : sent === null
+          ? ''
+          : UNSENDABLE.test(sent)
+            ? info.mimeType
+            : sent
     if (!name) {
       stream.resume()
       return fail(badRequest('Multipart file part without a name'))

@@ -279,6 +279,13 @@ const MIXED = rawParts([
     content: '{}',
   },
   { headers: ['Content-Disposition: form-data; name="f"; filename="f.txt"'], content: 'F' },
+  {
+    headers: [
+      'Content-Disposition: form-data; name="g"; filename="g.txt"',
+      'Content-Type:   Text/Plain; charset=UTF-8',
+    ],
+    content: 'G',
+  },
 ])
 
 const MIXED_FILES = [
@@ -286,8 +293,10 @@ const MIXED_FILES = [
   ['b', 'text/plain', 'B'],
   ['c', 'image/png', 'C'],
   ['d', '', 'Content-Type: text/html\r\n\r\nnot a header'],
-  ['e', 'application/json', '{}'],
+  // As sent, the way Bottle reports it: case and parameters kept.
+  ['e', 'Application/JSON', '{}'],
   ['f', '', 'F'],
+  ['g', 'Text/Plain; charset=UTF-8', 'G'],
 ]
 
 function typesApp(): Bottle {

@@ -100,6 +100,12 @@ export const uploads: Area = {
       req: post(multipart([{ name: 'f', filename: 'plain.bin', data: 'x' }])),
     },
     {
+      name: 'a file whose Content-Type has capitals and a parameter',
+      req: post(
+        multipart([{ name: 'f', filename: 'n.txt', type: 'Text/Plain; charset=UTF-8', data: 'x' }])
+      ),
+    },
+    {
       name: 'binary file content',
       req: post(
         multipart([
