@@ -342,12 +342,6 @@ async function sendIterable(
 
 /** Files up to this size go out with the head in one write after a single read. */
 const SMALL_FILE = 64 * 1024
-/**
- * Larger files are piped in chunks of this size: on 10 MiB files, 256 KiB reads measured
- * about a fifth less CPU per byte than 64 KiB ones (fewer reads and socket writes), while
- * one download still buffers at most a chunk or two.
- */
-const FILE_CHUNK = 256 * 1024
 
 function ignore(): void {}
 
@@ -373,12 +367,20 @@ function sendFile(
       if (body.length <= SMALL_FILE) return sendSmallFile(app, ctx, res, body, fd)
       return pipeFile(app, ctx, res, body, fd)
     },
-    (err: unknown) => {
-      const error =
-        err instanceof HTTPResponse ? err : keepHookHeaders(ctx, app._internalError(ctx, err))
-      return writeOutput(app, ctx, res, app._resolve(ctx, error))
-    }
+    (err: unknown) => sendError(app, ctx, res, err)
   )
+}
+
+/** Before the head is sent, a failure still becomes a proper error response. */
+function sendError(
+  app: Bottle,
+  ctx: RequestContext,
+  res: ServerResponse,
+  err: unknown
+): Promise<void> | void {
+  const error =
+    err instanceof HTTPResponse ? err : keepHookHeaders(ctx, app._internalError(ctx, err))
+  return writeOutput(app, ctx, res, app._resolve(ctx, error))
 }
 
 function sendSmallFile(
@@ -405,9 +407,9 @@ function sendSmallFile(
           return resolve()
         }
         // Nothing is sent yet, so a failed or short read is still an honest 500.
-        const problem = err ?? new Error(`File shrank while being sent: ${body.path}`)
-        const error = keepHookHeaders(ctx, app._internalError(ctx, problem))
-        resolve(writeOutput(app, ctx, res, app._resolve(ctx, error)))
+        resolve(
+          sendError(app, ctx, res, err ?? new Error(`File shrank while being sent: ${body.path}`))
+        )
       })
     }
     fill(0)
@@ -425,13 +427,8 @@ function pipeFile(
     fs.close(fd, ignore)
     return Promise.resolve()
   }
-  const { path, start, length } = body
-  const stream = fs.createReadStream(path, {
-    fd,
-    start,
-    end: start + length - 1,
-    highWaterMark: FILE_CHUNK,
-  })
+  const { path, length } = body
+  const stream = body.stream(fd)
   return new Promise<void>((resolve) => {
     // Headers are gone: cutting the connection is the only honest signal of a failure.
     // Node corks the socket until the next tick, so what was written goes out first.
